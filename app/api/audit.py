@@ -1,0 +1,44 @@
+"""API: an enterprise's history and the verification of the audit chains."""
+
+import marshmallow as ma
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from app.api.auth import require_admin
+from app.audit.operations import history, verify_chains
+from app.orgs.access import get_enterprise_or_404
+
+blp = Blueprint("api_audit", __name__, description="The audit log")
+
+
+class AuditEventSchema(ma.Schema):
+    seq = ma.fields.Integer()
+    created_at = ma.fields.AwareDateTime()
+    actor = ma.fields.String(attribute="actor.username", allow_none=True)
+    action = ma.fields.String()
+    from_state = ma.fields.String(allow_none=True)
+    to_state = ma.fields.String(allow_none=True)
+    data = ma.fields.Dict()
+    hash = ma.fields.String()
+
+
+class VerificationSchema(ma.Schema):
+    events_checked = ma.fields.Integer()
+    intact = ma.fields.Boolean()
+    first_broken_link = ma.fields.String(allow_none=True)
+
+
+@blp.get("/enterprises/<int:enterprise_id>/history")
+@blp.response(200, AuditEventSchema(many=True))
+def enterprise_history(enterprise_id):
+    return history(get_enterprise_or_404(enterprise_id, current_user))
+
+
+@blp.get("/audit/verify")
+@blp.response(200, VerificationSchema)
+def verify():
+    """Recompute every hash chain and name the first broken link."""
+    require_admin()
+    checked, broken = verify_chains()
+    return {"events_checked": checked, "intact": broken is None,
+            "first_broken_link": str(broken) if broken else None}

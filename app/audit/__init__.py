@@ -1,0 +1,3 @@
+"""The audit log: one event per state change, hash-chained per subject."""
+
+from app.audit import models  # noqa: F401

@@ -1,0 +1,54 @@
+"""Audit events (审计日志), chained by SHA-256 per subject (DESIGN §8)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import UTCDateTime, utcnow
+from app.extensions import db
+
+GENESIS = "0" * 64
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+    # seq numbers a subject's chain; two writers racing for the same link collide here.
+    __table_args__ = (
+        UniqueConstraint("subject_type", "subject_id", "seq"),
+        Index("ix_audit_events_subject", "subject_type", "subject_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[int]
+    seq: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(64))
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str | None] = mapped_column(String(32))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    actor = relationship("User")
+
+    def compute_hash(self) -> str:
+        """SHA-256 over this event's content and the previous event's hash."""
+        content = {
+            "subject": [self.subject_type, self.subject_id, self.seq],
+            "at": self.created_at.isoformat(timespec="microseconds"),
+            "actor": self.actor_id,
+            "action": self.action,
+            "from": self.from_state,
+            "to": self.to_state,
+            "data": self.data,
+            "prev": self.prev_hash,
+        }
+        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,0 +1,138 @@
+"""Users (用户), their memberships in enterprises with a role, and personal API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from enum import StrEnum
+
+from flask import current_app
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.db import UTCDateTime, utcnow
+from app.extensions import db
+
+
+class Role(StrEnum):
+    """A user's role in one enterprise (DESIGN §5)."""
+
+    UNION_REP = "union_rep"  # 工会代表
+    EMPLOYER_REP = "employer_rep"  # 企业方代表
+    DELEGATE = "delegate"  # 职工代表
+    CONGRESS_SECRETARY = "congress_secretary"  # 职代会秘书
+
+
+class GlobalRole(StrEnum):
+    FEDERATION_ADMIN = "federation_admin"  # 总工会管理员: every enterprise, read-mostly
+    LABOUR_OFFICER = "labour_officer"  # 劳动行政部门审查员: contracts filed in their region
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(f"global_role IS NULL OR {_in('global_role', GlobalRole)}", "global_role"),
+        CheckConstraint(
+            "global_role IS NULL OR global_role != 'labour_officer' OR region_id IS NOT NULL",
+            "labour_officer_has_region",
+        ),
+        CheckConstraint("locale IN ('zh', 'en')", "locale"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    global_role: Mapped[str | None] = mapped_column(String(32))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    locale: Mapped[str] = mapped_column(String(8), default="zh")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+    region = relationship("Region")
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        method = current_app.config["PASSWORD_HASH_METHOD"]
+        self.password_hash = generate_password_hash(password, method=method)
+        self.password_changed_at = utcnow()
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_federation_admin(self) -> bool:
+        return self.global_role == GlobalRole.FEDERATION_ADMIN
+
+    @property
+    def is_labour_officer(self) -> bool:
+        return self.global_role == GlobalRole.LABOUR_OFFICER
+
+    def roles_in(self, enterprise_id: int) -> set[Role]:
+        return {Role(m.role) for m in self.memberships if m.enterprise_id == enterprise_id}
+
+    def has_role(self, enterprise_id: int, *roles: Role) -> bool:
+        return bool(self.roles_in(enterprise_id) & set(roles))
+
+    @property
+    def enterprise_ids(self) -> set[int]:
+        return {m.enterprise_id for m in self.memberships}
+
+
+class Membership(db.Model):
+    """A user's role in an enterprise (成员资格)."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("user_id", "enterprise_id", "role"),
+        CheckConstraint(_in("role", Role), "role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    enterprise_id: Mapped[int] = mapped_column(
+        ForeignKey("enterprises.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    enterprise = relationship("Enterprise", back_populates="memberships")
+
+
+class ApiToken(db.Model):
+    """A personal access token for /api/v1; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,207 @@
+"""Everything that changes users, memberships and API tokens."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.audit.operations import record
+from app.auth.models import ApiToken, GlobalRole, Membership, Role, User
+from app.db import utcnow
+from app.errors import Conflict, InvalidInput
+from app.extensions import db
+from app.notifications.operations import notify
+
+MIN_PASSWORD_LENGTH = 8
+TOKEN_PREFIX = "acc_"
+
+
+def _check_password_strength(password: str, field: str = "password") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            field, _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+        )
+
+
+def _check_global_role(global_role: str | None, region) -> None:
+    if global_role not in (None, *GlobalRole):
+        raise InvalidInput("global_role", _("Unknown global role: %(role)s", role=global_role))
+    if global_role == GlobalRole.LABOUR_OFFICER and region is None:
+        raise InvalidInput("region_id", _("A labour officer must belong to a region."))
+
+
+def find_user(username: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+
+
+def authenticate(username: str, password: str) -> User | None:
+    user = find_user(username.strip())
+    if user is None or not user.active or not user.check_password(password):
+        return None
+    return user
+
+
+def create_user(
+    username: str,
+    full_name: str,
+    password: str,
+    *,
+    email: str | None = None,
+    global_role: str | None = None,
+    region=None,
+    locale: str = "zh",
+    actor: User | None = None,
+) -> User:
+    username = username.strip()
+    if not username:
+        raise InvalidInput("username", _("A username is required."))
+    if find_user(username) is not None:
+        raise InvalidInput("username", _("The username %(name)s is taken.", name=username))
+    if email and db.session.scalar(select(User).where(func.lower(User.email) == email.lower())):
+        raise InvalidInput("email", _("The email address %(email)s is in use.", email=email))
+    _check_password_strength(password)
+    _check_global_role(global_role, region)
+    user = User(
+        username=username,
+        full_name=full_name.strip(),
+        email=email or None,
+        global_role=global_role,
+        region=region,
+        locale=locale,
+    )
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    record(user, "user_created", actor, data={"username": username, "global_role": global_role})
+    notify([user], "welcome", name=user.full_name)
+    return user
+
+
+def update_user(
+    user: User,
+    actor: User,
+    *,
+    full_name: str,
+    email: str | None,
+    global_role: str | None,
+    region,
+    active: bool,
+) -> User:
+    if email and db.session.scalar(
+        select(User).where(func.lower(User.email) == email.lower(), User.id != user.id)
+    ):
+        raise InvalidInput("email", _("The email address %(email)s is in use.", email=email))
+    _check_global_role(global_role, region)
+    if user.id == actor.id and (not active or global_role != user.global_role):
+        raise Conflict(_("You cannot deactivate yourself or change your own global role."))
+    changes = {
+        "full_name": full_name.strip(),
+        "email": email or None,
+        "global_role": global_role,
+        "region_id": region.id if region else None,
+        "active": active,
+    }
+    before = {key: getattr(user, key) for key in changes}
+    for key, value in changes.items():
+        setattr(user, key, value)
+    user.region = region
+    db.session.flush()
+    changed = {k: [before[k], v] for k, v in changes.items() if before[k] != v}
+    record(user, "user_updated", actor, data={"changed": changed})
+    return user
+
+
+def update_profile(user: User, *, full_name: str, email: str | None, locale: str) -> User:
+    if email and db.session.scalar(
+        select(User).where(func.lower(User.email) == email.lower(), User.id != user.id)
+    ):
+        raise InvalidInput("email", _("The email address %(email)s is in use.", email=email))
+    if locale not in ("zh", "en"):
+        raise InvalidInput("locale", _("Unknown language: %(locale)s", locale=locale))
+    user.full_name, user.email, user.locale = full_name.strip(), email or None, locale
+    db.session.flush()
+    record(user, "profile_updated", user)
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    if not user.check_password(current_password):
+        raise InvalidInput("current_password", _("The current password is wrong."))
+    _check_password_strength(new_password, "new_password")
+    user.set_password(new_password)
+    db.session.flush()
+    record(user, "password_changed", user)
+
+
+def reset_password(user: User, new_password: str, actor: User) -> None:
+    """An administrator sets a new password (the user is told in their inbox)."""
+    _check_password_strength(new_password)
+    user.set_password(new_password)
+    db.session.flush()
+    record(user, "password_reset", actor)
+    notify([user], "password_reset")
+
+
+def add_membership(user: User, enterprise, role: str, actor: User) -> Membership:
+    if role not in set(Role):
+        raise InvalidInput("role", _("Unknown role: %(role)s", role=role))
+    if Role(role) in user.roles_in(enterprise.id):
+        raise Conflict(
+            _("%(user)s already has this role in %(enterprise)s.",
+              user=user.full_name, enterprise=enterprise.name)
+        )
+    membership = Membership(user=user, enterprise=enterprise, role=role)
+    db.session.add(membership)
+    db.session.flush()
+    record(enterprise, "membership_added", actor,
+           data={"user_id": user.id, "username": user.username, "role": role})
+    notify([user], "membership_added", link=f"/enterprises/{enterprise.id}",
+           enterprise=enterprise.name, role=role)
+    return membership
+
+
+def remove_membership(membership: Membership, actor: User) -> None:
+    enterprise, user = membership.enterprise, membership.user
+    if membership.role == Role.UNION_REP and enterprise.union_chair_id == user.id:
+        raise Conflict(_("%(user)s is the union chair; name another chair first.",
+                         user=user.full_name))
+    user.memberships.remove(membership)  # delete-orphan: the row goes at flush
+    db.session.flush()
+    record(enterprise, "membership_removed", actor,
+           data={"user_id": user.id, "username": user.username, "role": membership.role})
+
+
+def create_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """Make a personal access token; the plain text is shown once and never stored."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("name", _("Give the token a name."))
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name, token_hash=ApiToken.hash(plain), prefix=plain[:10])
+    db.session.add(token)
+    db.session.flush()
+    record(user, "api_token_created", user, data={"token_id": token.id, "name": name})
+    return token, plain
+
+
+def revoke_token(token: ApiToken, actor: User) -> None:
+    if token.revoked_at is not None:
+        raise Conflict(_("This token is revoked already."))
+    token.revoked_at = utcnow()
+    db.session.flush()
+    record(token.user, "api_token_revoked", actor, data={"token_id": token.id})
+
+
+def user_for_token(plain: str) -> User | None:
+    token = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(plain))
+    )
+    if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    now = utcnow()
+    # One write a minute at most: a voting congress must not turn every read into a write.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        token.last_used_at = now
+    return token.user

@@ -1,0 +1,212 @@
+"""Sign-in, sign-out, the profile page, API tokens and the user administration."""
+
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   session, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from app.auth import operations
+from app.auth.access import admin_required
+from app.auth.forms import (GLOBAL_ROLE_LABELS, ROLE_LABELS, LoginForm, PasswordForm,
+                            ProfileForm, TokenForm, UserForm)
+from app.auth.models import ApiToken, User
+from app.errors import InvalidInput
+from app.extensions import db, limiter, login_manager
+from app.forms import show_errors
+from app.orgs.models import Region
+
+bp = Blueprint("auth", __name__)
+admin_bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = None
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    if request.path.startswith("/api/"):
+        return None  # the API authenticates by bearer token only, never by cookie
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Follow `next` only to a path on this site."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target:
+        return None
+    return target
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _login_key() -> str:
+    return f"{request.remote_addr}|{(request.form.get('username') or '').strip().lower()}"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_login_key)
+@limiter.limit(lambda: "50 per minute", methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("orgs.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = operations.authenticate(form.username.data, form.password.data)
+        if user is None:
+            form.password.errors = [_("Wrong username or password.")]
+        else:
+            session.clear()
+            login_user(user, remember=form.remember.data)
+            session["lang"] = user.locale
+            return redirect(_safe_next(request.args.get("next")) or url_for("orgs.home"))
+    return render_template("auth/login.html", form=form), 422 if form.errors else 200
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    password_form = PasswordForm(prefix="pw")
+    if form.validate_on_submit():
+        try:
+            operations.update_profile(current_user, full_name=form.full_name.data,
+                                      email=form.email.data, locale=form.locale.data)
+        except InvalidInput as exc:
+            show_errors(form, exc)
+        else:
+            session["lang"] = form.locale.data
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("auth.profile"))
+    status = 422 if form.errors else 200
+    return render_template("auth/profile.html", form=form, password_form=password_form), status
+
+
+@bp.post("/profile/password")
+@login_required
+def change_password():
+    form = ProfileForm(obj=current_user, formdata=None)
+    password_form = PasswordForm(prefix="pw")
+    if password_form.validate_on_submit():
+        try:
+            operations.change_password(current_user, password_form.current_password.data,
+                                       password_form.new_password.data)
+        except InvalidInput as exc:
+            show_errors(password_form, exc)
+        else:
+            flash(_("Your password is changed."), "success")
+            return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", form=form, password_form=password_form), 422
+
+
+@bp.route("/profile/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        try:
+            _token, new_token = operations.create_token(current_user, form.name.data)
+        except InvalidInput as exc:
+            show_errors(form, exc)
+    listed = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
+    ).all()
+    status = 422 if form.errors else 200
+    return render_template("auth/tokens.html", form=form, tokens=listed,
+                           new_token=new_token), status
+
+
+@bp.post("/profile/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    operations.revoke_token(token, current_user)
+    flash(_("The token is revoked."), "success")
+    return redirect(url_for("auth.tokens"))
+
+
+@admin_bp.get("/")
+@admin_required
+def users():
+    listed = db.session.scalars(select(User).order_by(User.username)).all()
+    return render_template("admin/users.html", users=listed, global_roles=GLOBAL_ROLE_LABELS,
+                           roles=ROLE_LABELS)
+
+
+def _regions():
+    return db.session.scalars(select(Region).order_by(Region.name)).all()
+
+
+def _region_choice(region_id: int):
+    return db.session.get(Region, region_id) if region_id else None
+
+
+@admin_bp.route("/new", methods=["GET", "POST"])
+@admin_required
+def new_user():
+    form = UserForm(_regions())
+    if form.validate_on_submit():
+        if not form.password.data:
+            form.password.errors = [_("A first password is required.")]
+        else:
+            try:
+                user = operations.create_user(
+                    form.username.data, form.full_name.data, form.password.data,
+                    email=form.email.data, global_role=form.global_role.data or None,
+                    region=_region_choice(form.region_id.data), actor=current_user,
+                )
+            except InvalidInput as exc:
+                show_errors(form, exc)
+            else:
+                flash(_("User %(name)s created.", name=user.username), "success")
+                return redirect(url_for("admin_users.edit_user", user_id=user.id))
+    status = 422 if form.errors else 200
+    return render_template("admin/user_form.html", form=form, user=None), status
+
+
+@admin_bp.route("/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def edit_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = UserForm(_regions(), obj=user)
+    if request.method == "GET":
+        form.global_role.data = user.global_role or ""
+        form.region_id.data = user.region_id or 0
+    form.username.data = user.username  # not editable: it identifies the user in the audit log
+    if form.validate_on_submit():
+        try:
+            operations.update_user(
+                user, current_user, full_name=form.full_name.data, email=form.email.data,
+                global_role=form.global_role.data or None,
+                region=_region_choice(form.region_id.data), active=form.active.data,
+            )
+            if form.password.data:
+                operations.reset_password(user, form.password.data, current_user)
+        except InvalidInput as exc:
+            show_errors(form, exc)
+        else:
+            flash(_("User %(name)s saved.", name=user.username), "success")
+            return redirect(url_for("admin_users.edit_user", user_id=user.id))
+    status = 422 if form.errors else 200
+    return render_template("admin/user_form.html", form=form, user=user, roles=ROLE_LABELS), status

@@ -1,0 +1,105 @@
+"""Domain errors and how they reach a person: an HTML page or the API's JSON error format."""
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from workflows.errors import WorkflowError
+from workflows.messages import Message
+
+
+def translate(message: Message) -> str:
+    """A workflow message in the reader's language."""
+    return _(message.template, **message.params)
+
+
+class AccordError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, details: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+
+class InvalidInput(AccordError):
+    """Input that breaks a rule; `details` maps each field to its messages (422)."""
+
+    status = 422
+    code = "invalid"
+
+    def __init__(self, field: str, message: str, **more: str):
+        fields = {field: [message], **{k: [v] for k, v in more.items()}}
+        super().__init__(message, fields)
+
+
+class Conflict(AccordError):
+    """The action is not allowed in the object's current state (409)."""
+
+    status = 409
+    code = "conflict"
+
+
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+    500: "internal_error",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def json_error(status: int, message: str, details: dict | None = None, code: str | None = None):
+    body = {"error": {"code": code or CODES.get(status, "error"), "message": message,
+                      "details": details or {}}}
+    return jsonify(body), status
+
+
+def _webargs_details(exc: HTTPException) -> tuple[str | None, dict]:
+    """webargs puts validation messages under data['messages'][location]."""
+    data = getattr(exc, "data", None) or {}
+    messages = data.get("messages") or data.get("errors") or {}
+    details: dict = {}
+    for location_messages in messages.values():
+        if isinstance(location_messages, dict):
+            details.update(location_messages)
+        elif isinstance(location_messages, list):
+            details.setdefault("_body", []).extend(location_messages)
+    return data.get("message"), details
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def handle_http_exception(exc: HTTPException):
+        message, details = _webargs_details(exc)
+        if exc.code == 422 and details:
+            fields = ", ".join(sorted(details))
+            message = message or _("Invalid input: %(fields)s", fields=fields)
+        message = message or exc.description or exc.name
+        if wants_json():
+            response, status = json_error(exc.code or 500, message, details)
+            for key, value in (getattr(exc, "data", None) or {}).get("headers", {}).items():
+                response.headers[key] = value
+            return response, status
+        return render_template("errors.html", status=exc.code, message=message), exc.code
+
+    @app.errorhandler(AccordError)
+    def handle_accord_error(exc: AccordError):
+        if wants_json():
+            return json_error(exc.status, exc.message, exc.details, exc.code)
+        return render_template("errors.html", status=exc.status, message=exc.message), exc.status
+
+    @app.errorhandler(WorkflowError)
+    def handle_workflow_error(exc: WorkflowError):
+        return handle_accord_error(Conflict(translate(exc.message)))

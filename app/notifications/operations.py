@@ -1,0 +1,107 @@
+"""Queueing notifications: inbox rows now, emails after the commit."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from app.db import after_commit, utcnow
+from app.extensions import db
+from app.notifications.models import Notification
+
+log = logging.getLogger("accord.notifications")
+
+# What each kind of notification says; the values come from the notification's params.
+KINDS = {
+    "welcome": _l("Welcome to Accord, %(name)s."),
+    "membership_added": _l("You now take part in %(enterprise)s as %(role)s."),
+    "password_reset": _l("An administrator reset your password."),
+}
+
+
+def render(notification: Notification) -> str:
+    template = KINDS.get(notification.kind)
+    if template is None:
+        return notification.kind
+    return str(template) % notification.params if notification.params else str(template)
+
+
+def notify(users, kind: str, link: str = "", **params) -> list[Notification]:
+    """Put a notification in each user's inbox and email it after the commit."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    rows = []
+    for user in users:
+        row = Notification(user=user, user_id=user.id, kind=kind, params=params, link=link)
+        db.session.add(row)
+        rows.append(row)
+        if user.email and current_app.config.get("MAIL_SERVER"):
+            after_commit(db.session, _email_sender(current_app._get_current_object(), user, row))
+    db.session.flush()
+    return rows
+
+
+def _email_sender(app, user, row: Notification):
+    with force_locale(user.locale):
+        body = render(row)
+    base = app.config["SERVER_BASE_URL"].rstrip("/")
+    if row.link:
+        body = f"{body}\n\n{base}{row.link}"
+    to_address, kind = user.email, row.kind
+    subject = "Accord" if user.locale == "en" else "Accord 通知"
+
+    def send() -> None:
+        message = EmailMessage()
+        message["From"] = app.config["MAIL_SENDER"]
+        message["To"] = to_address
+        message["Subject"] = subject
+        message.set_content(body)
+        try:
+            with smtplib.SMTP(app.config["MAIL_SERVER"], app.config["MAIL_PORT"], timeout=10) as s:
+                if app.config.get("MAIL_USE_TLS"):
+                    s.starttls()
+                if app.config.get("MAIL_USERNAME"):
+                    s.login(app.config["MAIL_USERNAME"], app.config["MAIL_PASSWORD"])
+                s.send_message(message)
+        except (OSError, smtplib.SMTPException):
+            # The inbox row is committed already; a lost email must not fail the request.
+            log.exception("could not email a %s notification to %s", kind, to_address)
+
+    return send
+
+
+def unread_count(user) -> int:
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(
+            Notification.user_id == user.id, Notification.read_at.is_(None)
+        )
+    )
+
+
+def inbox(user, limit: int = 100) -> list[Notification]:
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mark_read(user, notification_ids: list[int] | None = None) -> int:
+    """Mark the given notifications (or all) of `user` read; return how many changed."""
+    query = update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)
+    )
+    if notification_ids is not None:
+        query = query.where(Notification.id.in_(notification_ids))
+    result = db.session.execute(query.values(read_at=utcnow()))
+    db.session.flush()
+    return result.rowcount

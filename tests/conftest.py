@@ -1,0 +1,180 @@
+"""Fixtures: one schema per session, one rolled-back transaction per test (DESIGN §9)."""
+
+import os
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.orm import scoped_session
+
+from app import create_app
+from app.auth import operations as auth_operations
+from app.config import TestingConfig
+from app.extensions import db, limiter
+from app.orgs import operations as org_operations
+from workflows.credit_code import check_character
+
+PASSWORD = "correct-horse-1"
+
+
+def database_url(tmp_path_factory) -> str:
+    return os.environ.get("ACCORD_TEST_DATABASE_URL") or (
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'accord-test.sqlite3'}"
+    )
+
+
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context (fresh `g`), as it would in production."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+class TestScopedSession(scoped_session):
+    """The test's session outlives each request's app context; the fixture closes it."""
+
+    def remove(self):
+        pass
+
+    def really_remove(self):
+        super().remove()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    config = type("Config", (TestingConfig,), {
+        "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory),
+        "WTF_CSRF_ENABLED": False,
+    })
+    app = create_app(config)
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def db_session(app):
+    """A session bound to one connection whose outer transaction is rolled back after the test.
+
+    The app's own commits only release savepoints inside it.
+    """
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        original = db.session
+        factory = db._make_session_factory({
+            "bind": connection, "join_transaction_mode": "create_savepoint",
+        })
+        db.session = TestScopedSession(factory, scopefunc=lambda: "test")
+        limiter.reset()
+        try:
+            yield db.session
+        finally:
+            db.session.really_remove()
+            db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, db_session):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app, db_session):
+    return app.test_cli_runner()
+
+
+class Builders:
+    """Data builders for tests: each returns a saved (flushed) object with sensible defaults."""
+
+    def __init__(self):
+        self._n = 0
+
+    def _next(self) -> int:
+        self._n += 1
+        return self._n
+
+    def region(self, **values):
+        n = self._next()
+        values.setdefault("minimum_wage_fen", 2_490_00)
+        return org_operations.create_region(
+            values.pop("code", f"region-{n}"), values.pop("name", f"测试区{n}"),
+            values.pop("minimum_wage_fen"), None, **values,
+        )
+
+    def credit_code(self) -> str:
+        n = self._next()
+        first17 = f"91321202MA{n:07d}"
+        return first17 + check_character(first17)
+
+    def enterprise(self, region=None, **values):
+        n = self._next()
+        return org_operations.create_enterprise(
+            name=values.pop("name", f"测试企业{n}有限公司"),
+            credit_code=values.pop("credit_code", self.credit_code()),
+            region=region or self.region(),
+            industry=values.pop("industry", "机械制造"),
+            headcount=values.pop("headcount", 500),
+            actor=None, **values,
+        )
+
+    def user(self, username=None, *, roles=None, enterprise=None, global_role=None, region=None,
+             full_name=None, **values):
+        n = self._next()
+        user = auth_operations.create_user(
+            username or f"user{n}", full_name or f"用户{n}", values.pop("password", PASSWORD),
+            global_role=global_role, region=region, **values,
+        )
+        for role in roles or ():
+            auth_operations.add_membership(user, enterprise, role, None)
+        return user
+
+    def admin(self, **values):
+        return self.user(values.pop("username", None), global_role="federation_admin", **values)
+
+
+@pytest.fixture
+def make(db_session):
+    return Builders()
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, user, password=PASSWORD):
+        response = self.client.post("/login", data={"username": user.username,
+                                                    "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+@pytest.fixture
+def login_as(auth):
+    return auth.login
+
+
+@pytest.fixture
+def api_token(db_session):
+    """A bearer header for `user`: headers = api_token(user)."""
+
+    def headers_for(user):
+        _token, plain = auth_operations.create_token(user, "test")
+        return {"Authorization": f"Bearer {plain}"}
+
+    return headers_for
