@@ -89,7 +89,7 @@ def register_error_handlers(app: Flask) -> None:
         message = message or exc.description or exc.name
         if wants_json():
             response, status = json_error(exc.code or 500, message, details)
-            for key, value in (getattr(exc, "data", None) or {}).get("headers", {}).items():
+            for key, value in ((getattr(exc, "data", None) or {}).get("headers") or {}).items():
                 response.headers[key] = value
             return response, status
         return render_template("errors.html", status=exc.code, message=message), exc.code

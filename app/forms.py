@@ -1,6 +1,7 @@
 """Form helpers shared by the domains."""
 
 from flask import flash
+from wtforms.fields.choices import SelectChoice
 
 from app.errors import InvalidInput
 
@@ -14,3 +15,8 @@ def show_errors(form, exc: InvalidInput) -> None:
                 field.errors = [*field.errors, message]
             else:
                 flash(message, "error")
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms options."""
+    return [SelectChoice(value, label) for value, label in pairs]

@@ -1,6 +1,6 @@
 """Wiring: extensions, blueprints, request hooks and security headers."""
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
 
 from app.config import PROJECT_ROOT
@@ -15,6 +15,8 @@ CONTENT_SECURITY_POLICY = (
 
 def select_locale() -> str:
     languages = list(current_app.config["LANGUAGES"])
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]  # CLI and tick: the default
     if request.path.startswith("/api/"):
         return request.accept_languages.best_match(languages) or "zh"
     if session.get("lang") in languages:

@@ -1,9 +1,11 @@
 """Fixtures: one schema per session, one rolled-back transaction per test (DESIGN §9)."""
 
+import functools
 import os
 
 import pytest
 from flask.testing import FlaskClient
+from flask_sqlalchemy.session import Session
 from sqlalchemy.orm import scoped_session
 
 from app import create_app
@@ -28,6 +30,13 @@ class FreshContextClient(FlaskClient):
     def open(self, *args, **kwargs):
         with self.application.app_context():
             return super().open(*args, **kwargs)
+
+
+class ConnectionSession(Session):
+    """Flask-SQLAlchemy's session picks the engine per table; the test's must use its connection."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind
 
 
 class TestScopedSession(scoped_session):
@@ -68,7 +77,8 @@ def db_session(app):
         transaction = connection.begin()
         original = db.session
         factory = db._make_session_factory({
-            "bind": connection, "join_transaction_mode": "create_savepoint",
+            "class_": ConnectionSession, "bind": connection,
+            "join_transaction_mode": "create_savepoint",
         })
         db.session = TestScopedSession(factory, scopefunc=lambda: "test")
         limiter.reset()
@@ -91,8 +101,20 @@ def runner(app, db_session):
     return app.test_cli_runner()
 
 
+def committed(build):
+    """Builders commit, as the request or command that made the data would have."""
+
+    @functools.wraps(build)
+    def wrapper(*args, **kwargs):
+        result = build(*args, **kwargs)
+        db.session.commit()
+        return result
+
+    return wrapper
+
+
 class Builders:
-    """Data builders for tests: each returns a saved (flushed) object with sensible defaults."""
+    """Data builders for tests: each returns a committed object with sensible defaults."""
 
     def __init__(self):
         self._n = 0
@@ -101,6 +123,7 @@ class Builders:
         self._n += 1
         return self._n
 
+    @committed
     def region(self, **values):
         n = self._next()
         values.setdefault("minimum_wage_fen", 2_490_00)
@@ -114,6 +137,7 @@ class Builders:
         first17 = f"91321202MA{n:07d}"
         return first17 + check_character(first17)
 
+    @committed
     def enterprise(self, region=None, **values):
         n = self._next()
         return org_operations.create_enterprise(
@@ -125,6 +149,7 @@ class Builders:
             actor=None, **values,
         )
 
+    @committed
     def user(self, username=None, *, roles=None, enterprise=None, global_role=None, region=None,
              full_name=None, **values):
         n = self._next()
@@ -175,6 +200,7 @@ def api_token(db_session):
 
     def headers_for(user):
         _token, plain = auth_operations.create_token(user, "test")
+        db.session.commit()
         return {"Authorization": f"Bearer {plain}"}
 
     return headers_for

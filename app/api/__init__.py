@@ -61,6 +61,7 @@ def init_api(app: Flask) -> None:
     })
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     for module in (auth, orgs, notifications, audit):
-        module.blp.before_request(require_token)
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix="/api/v1")
+        # Per app, not on the shared blueprint object: create_app may run more than once.
+        app.before_request_funcs.setdefault(module.blp.name, []).append(require_token)

@@ -1,5 +1,7 @@
 """API: the signed-in user, personal tokens, and user administration."""
 
+from functools import wraps
+
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
@@ -17,6 +19,17 @@ blp = Blueprint("api_auth", __name__, description="The signed-in user, tokens an
 def require_admin():
     if not current_user.is_federation_admin:
         abort(403, message="Only the federation administrator may do this.")
+
+
+def admin_only(view):
+    """Check the role before the body is validated: a wrong role is 403 whatever it sent."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        require_admin()
+        return view(*args, **kwargs)
+
+    return wrapped
 
 
 def _region_or_422(region_id):
@@ -70,10 +83,10 @@ def list_users():
 
 
 @blp.post("/users")
+@admin_only
 @blp.arguments(UserCreateSchema)
 @blp.response(201, UserSchema)
 def create_user(data):
-    require_admin()
     region = _region_or_422(data.pop("region_id"))
     return operations.create_user(
         data.pop("username"), data.pop("full_name"), data.pop("password"),
@@ -90,10 +103,10 @@ def get_user(user_id):
 
 
 @blp.patch("/users/<int:user_id>")
+@admin_only
 @blp.arguments(UserUpdateSchema)
 @blp.response(200, UserSchema)
 def update_user(data, user_id):
-    require_admin()
     user = db.get_or_404(User, user_id)
     region = _region_or_422(data["region_id"]) if "region_id" in data else user.region
     password = data.pop("password", None)

@@ -1,10 +1,12 @@
 """API: regions with their rule profiles, enterprises and memberships."""
 
+from functools import wraps
+
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
-from app.api.auth import require_admin
+from app.api.auth import admin_only, require_admin
 from app.auth import operations as auth_operations
 from app.auth.models import Membership, User
 from app.auth.schemas import MembershipCreateSchema, MembershipSchema
@@ -16,6 +18,18 @@ from app.orgs.schemas import (EnterpriseSchema, EnterpriseUpdateSchema, Guidelin
                               RegionSchema, RegionUpdateSchema)
 
 blp = Blueprint("api_orgs", __name__, description="Regions, enterprises and memberships")
+
+
+def enterprise_admin_only(view):
+    """Outsiders get 404 (the enterprise stays invisible), members 403, before any validation."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        get_enterprise_or_404(kwargs["enterprise_id"], current_user)
+        require_admin()
+        return view(*args, **kwargs)
+
+    return wrapped
 
 
 def _region_or_422(region_id: int) -> Region:
@@ -33,10 +47,10 @@ def list_regions():
 
 
 @blp.post("/regions")
+@admin_only
 @blp.arguments(RegionSchema)
 @blp.response(201, RegionSchema)
 def create_region(data):
-    require_admin()
     return operations.create_region(
         data.pop("code"), data.pop("name"), data.pop("minimum_wage_fen"), current_user, **data
     )
@@ -49,19 +63,19 @@ def get_region(region_id):
 
 
 @blp.patch("/regions/<int:region_id>")
+@admin_only
 @blp.arguments(RegionUpdateSchema)
 @blp.response(200, RegionSchema)
 def update_region(data, region_id):
-    require_admin()
     return operations.update_region(db.get_or_404(Region, region_id), current_user, **data)
 
 
 @blp.put("/regions/<int:region_id>/guidelines/<int:year>")
+@admin_only
 @blp.arguments(GuidelineSchema)
 @blp.response(200, GuidelineSchema)
 def set_guideline(data, region_id, year):
     """Set the wage guideline band (工资指导线) of a year."""
-    require_admin()
     if data["year"] != year:
         abort(422, message="The year in the body differs from the year in the path.",
               errors={"json": {"year": ["Must equal the year in the path."]}})
@@ -78,10 +92,10 @@ def list_enterprises():
 
 
 @blp.post("/enterprises")
+@admin_only
 @blp.arguments(EnterpriseSchema)
 @blp.response(201, EnterpriseSchema)
 def create_enterprise(data):
-    require_admin()
     data["region"] = _region_or_422(data.pop("region_id"))
     return operations.create_enterprise(actor=current_user, **data)
 
@@ -93,11 +107,11 @@ def get_enterprise(enterprise_id):
 
 
 @blp.patch("/enterprises/<int:enterprise_id>")
+@enterprise_admin_only
 @blp.arguments(EnterpriseUpdateSchema)
 @blp.response(200, EnterpriseSchema)
 def update_enterprise(data, enterprise_id):
     enterprise = get_enterprise_or_404(enterprise_id, current_user)
-    require_admin()
     if "region_id" in data:
         data["region"] = _region_or_422(data.pop("region_id"))
     if "union_chair_id" in data:
@@ -117,11 +131,11 @@ def list_memberships(enterprise_id):
 
 
 @blp.post("/enterprises/<int:enterprise_id>/memberships")
+@enterprise_admin_only
 @blp.arguments(MembershipCreateSchema)
 @blp.response(201, MembershipSchema)
 def add_membership(data, enterprise_id):
     enterprise = get_enterprise_or_404(enterprise_id, current_user)
-    require_admin()
     user = auth_operations.find_user(data["username"])
     if user is None:
         abort(422, message="No such user.", errors={"json": {"username": ["No such user."]}})

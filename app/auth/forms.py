@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.auth.models import GlobalRole, Role
 from app.auth.operations import MIN_PASSWORD_LENGTH
+from app.forms import choices
 
 ROLE_LABELS = {
     Role.UNION_REP: _l("Union representative"),
@@ -29,7 +30,7 @@ class LoginForm(FlaskForm):
 class ProfileForm(FlaskForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=64)])
     email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
-    locale = SelectField(_l("Language"), choices=[("zh", "中文"), ("en", "English")])
+    locale = SelectField(_l("Language"), choices=choices([("zh", "中文"), ("en", "English")]))
 
 
 class PasswordForm(FlaskForm):
@@ -56,12 +57,13 @@ class UserForm(FlaskForm):
 
     def __init__(self, regions, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.global_role.choices = [("", _l("None"))] + [
+        self.global_role.choices = choices([("", _l("None"))] + [
             (role.value, label) for role, label in GLOBAL_ROLE_LABELS.items()
-        ]
-        self.region_id.choices = [(0, _l("None"))] + [(r.id, r.name) for r in regions]
+        ])
+        self.region_id.choices = choices([(0, _l("None"))] + [(r.id, r.name) for r in regions])
 
 
 class MembershipForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
-    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    role = SelectField(_l("Role"),
+                       choices=choices((r.value, label) for r, label in ROLE_LABELS.items()))

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from app.forms import choices
 from workflows.rules import CALENDAR_DAYS, WORKING_DAYS
 
 
@@ -29,8 +30,8 @@ class RegionForm(FlaskForm):
                                 validators=[InputRequired(), NumberRange(min=Decimal("0.01"))])
     minimum_wage_note = StringField(_l("Source of the minimum wage"), validators=[Length(max=200)])
     response_days = _days(_l("Days to answer a written request"))
-    day_counting = SelectField(_l("Day counting"), choices=[
-        (CALENDAR_DAYS, _l("Calendar days")), (WORKING_DAYS, _l("Working days"))])
+    day_counting = SelectField(_l("Day counting"), choices=choices([
+        (CALENDAR_DAYS, _l("Calendar days")), (WORKING_DAYS, _l("Working days"))]))
     data_supply_days = IntegerField(_l("Data supplied days before talks"),
                                     validators=[InputRequired(), NumberRange(min=0, max=60)])
     refill_days = _days(_l("Days to refill a representative's seat"))
@@ -74,7 +75,7 @@ class EnterpriseForm(FlaskForm):
 
     def __init__(self, regions, union_reps=(), *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.region_id.choices = [(r.id, r.name) for r in regions]
-        self.union_chair_id.choices = [(0, _l("Not named"))] + [
+        self.region_id.choices = choices((r.id, r.name) for r in regions)
+        self.union_chair_id.choices = choices([(0, _l("Not named"))] + [
             (u.id, f"{u.full_name} ({u.username})") for u in union_reps
-        ]
+        ])

@@ -2,7 +2,7 @@
 
 from dataclasses import asdict
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -41,6 +41,14 @@ def enterprise(enterprise_id: int):
     members = sorted(enterprise.memberships, key=lambda m: (m.role, m.user.full_name))
     return render_template("orgs/enterprise.html", enterprise=enterprise, members=members,
                            roles=ROLE_LABELS, my_roles=current_user.roles_in(enterprise.id))
+
+
+def _enterprise_to_administer(enterprise_id: int) -> Enterprise:
+    """Load-then-check: outsiders get 404 (they must not learn it exists), members 403."""
+    enterprise = get_enterprise_or_404(enterprise_id, current_user)
+    if not current_user.is_federation_admin:
+        abort(403)
+    return enterprise
 
 
 @admin_bp.get("/")
@@ -183,9 +191,9 @@ def _render_enterprise_admin(enterprise, form, membership_form, status=200):
 
 
 @admin_bp.route("/enterprises/<int:enterprise_id>", methods=["GET", "POST"])
-@admin_required
+@login_required
 def edit_enterprise(enterprise_id: int):
-    enterprise = db.get_or_404(Enterprise, enterprise_id)
+    enterprise = _enterprise_to_administer(enterprise_id)
     regions = db.session.scalars(select(Region).order_by(Region.name)).all()
     form = EnterpriseForm(regions, _union_reps(enterprise), obj=enterprise)
     if request.method == "GET":
@@ -206,9 +214,9 @@ def edit_enterprise(enterprise_id: int):
 
 
 @admin_bp.post("/enterprises/<int:enterprise_id>/memberships")
-@admin_required
+@login_required
 def add_membership(enterprise_id: int):
-    enterprise = db.get_or_404(Enterprise, enterprise_id)
+    enterprise = _enterprise_to_administer(enterprise_id)
     regions = db.session.scalars(select(Region).order_by(Region.name)).all()
     form = EnterpriseForm(regions, _union_reps(enterprise), obj=enterprise, formdata=None)
     membership_form = MembershipForm(prefix="m")
@@ -231,10 +239,10 @@ def add_membership(enterprise_id: int):
 
 
 @admin_bp.post("/memberships/<int:membership_id>/delete")
-@admin_required
+@login_required
 def remove_membership(membership_id: int):
     membership = db.get_or_404(Membership, membership_id)
-    enterprise_id = membership.enterprise_id
+    enterprise_id = _enterprise_to_administer(membership.enterprise_id).id
     auth_operations.remove_membership(membership, current_user)
     flash(_("Membership removed."), "success")
     return redirect(url_for("admin_orgs.edit_enterprise", enterprise_id=enterprise_id))

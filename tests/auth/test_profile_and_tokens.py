@@ -1,0 +1,78 @@
+"""The profile page, password change, and personal API tokens."""
+
+from app.auth.models import ApiToken
+from tests.conftest import PASSWORD
+
+
+def test_password_change_needs_the_current_password(client, make, auth):
+    user = make.user("li.ming")
+    auth.login(user)
+    response = client.post("/profile/password?lang=en", data={
+        "pw-current_password": "wrong-password", "pw-new_password": "new-password-1"})
+    assert response.status_code == 422
+    assert "The current password is wrong." in response.get_data(as_text=True)
+    response = client.post("/profile/password", data={
+        "pw-current_password": PASSWORD, "pw-new_password": "new-password-1"})
+    assert response.status_code == 302
+    auth.logout()
+    assert client.post("/login", data={"username": "li.ming", "password": PASSWORD}
+                       ).status_code == 422
+    assert client.post("/login", data={"username": "li.ming", "password": "new-password-1"}
+                       ).status_code == 302
+
+
+def test_too_short_new_password_is_refused_naming_the_field(client, make, auth):
+    auth.login(make.user("li.ming"))
+    response = client.post("/profile/password?lang=en", data={
+        "pw-current_password": PASSWORD, "pw-new_password": "short"})
+    assert response.status_code == 422
+    assert "between 8 and 128 characters" in response.get_data(as_text=True)
+
+
+def test_profile_language_choice_switches_the_interface(client, make, auth):
+    auth.login(make.user("li.ming", full_name="李明"))
+    response = client.post("/profile", data={"full_name": "李明", "email": "",
+                                             "locale": "en"}, follow_redirects=True)
+    assert "Your profile is saved." in response.get_data(as_text=True)
+
+
+def test_token_is_shown_once_and_works_until_revoked(client, make, auth, db_session):
+    user = make.user("li.ming")
+    auth.login(user)
+    page = client.post("/profile/tokens", data={"name": "laptop"}).get_data(as_text=True)
+    token = page.split('<code class="token">')[1].split("</code>")[0]
+    assert token.startswith("acc_")
+    stored = db_session.query(ApiToken).filter_by(user_id=user.id).one()
+    assert token not in (stored.token_hash, stored.prefix)  # only a hash is kept
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=headers).json["username"] == "li.ming"
+    assert token not in client.get("/profile/tokens").get_data(as_text=True)
+
+    client.post(f"/profile/tokens/{stored.id}/revoke")
+    response = client.get("/api/v1/me", headers=headers)
+    assert response.status_code == 401
+
+
+def test_api_token_lifecycle(client, make, api_token):
+    user = make.user("li.ming")
+    headers = api_token(user)
+    created = client.post("/api/v1/tokens", json={"name": "script"}, headers=headers)
+    assert created.status_code == 201
+    new_headers = {"Authorization": f"Bearer {created.json['token']}"}
+    assert client.get("/api/v1/me", headers=new_headers).status_code == 200
+    listed = client.get("/api/v1/tokens", headers=headers).json
+    assert "token" not in listed[0] and {t["name"] for t in listed} == {"test", "script"}
+    assert client.delete(f"/api/v1/tokens/{created.json['id']}",
+                         headers=headers).status_code == 204
+    assert client.get("/api/v1/me", headers=new_headers).status_code == 401
+    again = client.delete(f"/api/v1/tokens/{created.json['id']}", headers=headers)
+    assert again.status_code == 409
+    assert again.json["error"]["code"] == "conflict"
+
+
+def test_a_deactivated_users_token_stops_working(client, make, api_token, db_session):
+    user = make.user("li.ming")
+    headers = api_token(user)
+    user.active = False
+    db_session.commit()
+    assert client.get("/api/v1/me", headers=headers).status_code == 401

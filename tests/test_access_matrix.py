@@ -1,0 +1,125 @@
+"""Every route, every kind of visitor (DESIGN §5): anonymous → sign-in (401 in the API),
+outsider → 404, wrong role → 403. A new route must be classified here or this test fails."""
+
+import re
+
+import pytest
+
+PUBLIC = {"static", "api-docs.openapi_json", "auth.login"}
+# Any signed-in user; what they see is their own.
+SIGNED_IN = {
+    "orgs.home", "auth.logout", "auth.profile", "auth.change_password", "auth.tokens",
+    "notifications.inbox", "notifications.read", "api_auth.me", "api_auth.list_tokens",
+    "api_auth.create_token", "api_notifications.list_notifications",
+    "api_notifications.read_notifications", "api_orgs.list_regions", "api_orgs.get_region",
+    "api_orgs.list_enterprises",
+}
+OWN_TOKEN = {"auth.revoke_token", "api_auth.revoke_token"}
+# Visible to the enterprise's members (and the federation); 404 for outsiders.
+ENTERPRISE = {"orgs.enterprise", "api_orgs.get_enterprise", "api_orgs.list_memberships",
+              "api_audit.enterprise_history"}
+# Enterprise-scoped administration: outsiders 404, members 403, the federation admin may.
+ENTERPRISE_ADMIN = {"admin_orgs.edit_enterprise", "admin_orgs.add_membership",
+                    "admin_orgs.remove_membership", "api_orgs.update_enterprise",
+                    "api_orgs.add_membership", "api_orgs.remove_membership"}
+# The federation administrator only: 403 for everyone else.
+ADMIN = {"admin_orgs.index", "admin_orgs.regions", "admin_orgs.new_region",
+         "admin_orgs.edit_region", "admin_orgs.set_guideline", "admin_orgs.enterprises",
+         "admin_orgs.new_enterprise", "admin_users.users", "admin_users.new_user",
+         "admin_users.edit_user", "api_auth.list_users", "api_auth.create_user",
+         "api_auth.get_user", "api_auth.update_user", "api_orgs.create_region",
+         "api_orgs.update_region", "api_orgs.set_guideline", "api_orgs.create_enterprise",
+         "api_audit.verify"}
+CLASSIFIED = PUBLIC | SIGNED_IN | OWN_TOKEN | ENTERPRISE | ENTERPRISE_ADMIN | ADMIN
+
+
+def routes(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+@pytest.fixture
+def world(make, db_session):
+    enterprise = make.enterprise()
+    member = make.user("member", roles=["delegate"], enterprise=enterprise)
+    outsider = make.user("outsider", roles=["union_rep"], enterprise=make.enterprise())
+    token_owner = make.user("token-owner")
+    from app.auth.operations import create_token
+
+    token, _plain = create_token(token_owner, "t")
+    db_session.commit()
+    return {
+        "enterprise_id": enterprise.id,
+        "region_id": enterprise.region_id,
+        "user_id": token_owner.id,
+        "membership_id": member.memberships[0].id,
+        "token_id": token.id,
+        "year": 2026,
+        "member": member,
+        "outsider": outsider,
+    }
+
+
+def url_for_rule(rule, world) -> str:
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(world[m.group(1)]), rule.rule)
+
+
+def call(client, method, url, headers=None):
+    return client.open(url, method=method, headers=headers or {}, json={} if
+                       url.startswith("/api/") and method != "GET" else None)
+
+
+def test_every_route_is_classified(app):
+    unclassified = {rule.endpoint for rule, _m in routes(app)} - CLASSIFIED
+    assert not unclassified, f"classify these routes in the access matrix: {unclassified}"
+
+
+def test_anonymous_is_sent_to_sign_in_or_gets_401(app, client, world):
+    for rule, method in routes(app):
+        if rule.endpoint in PUBLIC:
+            continue
+        url = url_for_rule(rule, world)
+        response = call(client, method, url)
+        if url.startswith("/api/"):
+            assert response.status_code == 401, (method, url)
+            assert response.json["error"]["code"] == "unauthorized"
+        else:
+            assert response.status_code == 302, (method, url)
+            assert response.headers["Location"].startswith("/login?next="), (method, url)
+
+
+@pytest.mark.parametrize("api", [False, True], ids=["web", "api"])
+def test_outsider_gets_404_and_wrong_role_403(app, client, world, auth, api_token, api):
+    for visitor, expected in (("outsider", {"enterprise": 404, "admin": 403}),
+                              ("member", {"enterprise": None, "admin": 403})):
+        user = world[visitor]
+        headers = api_token(user) if api else None
+        if not api:
+            auth.login(user)
+        for rule, method in routes(app):
+            if rule.endpoint in PUBLIC:
+                continue
+            url = url_for_rule(rule, world)
+            if url.startswith("/api/") != api:
+                continue
+            endpoint = rule.endpoint
+            if endpoint in ENTERPRISE:
+                want = expected["enterprise"]
+            elif endpoint in ENTERPRISE_ADMIN:
+                want = expected["enterprise"] or 403
+            elif endpoint in ADMIN:
+                want = 403
+            elif endpoint in OWN_TOKEN:
+                want = 404
+            else:
+                continue
+            response = call(client, method, url, headers)
+            if want is None:
+                assert response.status_code == 200, (visitor, method, url)
+            else:
+                assert response.status_code == want, (visitor, method, url)
+                if api:
+                    assert set(response.json["error"]) == {"code", "message", "details"}
+        if not api:
+            auth.logout()
