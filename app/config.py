@@ -66,9 +66,6 @@ class Config:
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
 
-    # Seconds between background `tick` runs in the embedded server; 0 = off (use cron).
-    TICK_EVERY = int(os.environ.get("ACCORD_TICK_EVERY", 0))
-
 
 class TestingConfig(Config):
     TESTING = True
@@ -77,4 +74,3 @@ class TestingConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = None
-    TICK_EVERY = 0

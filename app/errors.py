@@ -79,6 +79,20 @@ def _webargs_details(exc: HTTPException) -> tuple[str | None, dict]:
     return data.get("message"), details
 
 
+def default_message(status: int) -> str | None:
+    """Our own words for the standard errors, in the reader's language."""
+    return {
+        400: _("The request could not be understood."),
+        401: _("Please sign in."),
+        403: _("You are not allowed to do this."),
+        404: _("This does not exist, or you may not see it."),
+        405: _("This action is not available here."),
+        413: _("The upload is too large."),
+        429: _("Too many attempts; please wait a minute and try again."),
+        500: _("Something went wrong on our side; nothing was saved."),
+    }.get(status)
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_exception(exc: HTTPException):
@@ -86,6 +100,8 @@ def register_error_handlers(app: Flask) -> None:
         if exc.code == 422 and details:
             fields = ", ".join(sorted(details))
             message = message or _("Invalid input: %(fields)s", fields=fields)
+        if message is None and exc.description == type(exc).description:
+            message = default_message(exc.code or 500)
         message = message or exc.description or exc.name
         if wants_json():
             response, status = json_error(exc.code or 500, message, details)

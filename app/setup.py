@@ -34,7 +34,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
 
-    from app import auth, audit, notifications, orgs  # noqa: F401  (models register themselves)
+    from app import audit, auth, notifications, orgs  # noqa: F401  (models register themselves)
     from app.api import init_api
     from app.auth.views import admin_bp as admin_users_bp
     from app.auth.views import bp as auth_bp
@@ -77,6 +77,10 @@ def init_app(app: Flask) -> None:
         if current_user.is_authenticated and not request.path.startswith("/static/"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+    from app.audit.operations import action_label
+
+    app.add_template_filter(action_label)
 
     @app.context_processor
     def inject_globals():

@@ -20,7 +20,9 @@ def credit_code_problem(code: str) -> Message | None:
         return Message(N_("must be 18 characters, not %(length)d"), {"length": len(code)})
     bad = "".join(sorted({c for c in code if c not in CHARSET}))
     if bad:
-        return Message(N_("contains characters a credit code never uses: %(chars)s"), {"chars": bad})
+        return Message(
+            N_("contains characters a credit code never uses: %(chars)s"), {"chars": bad}
+        )
     if not code[2:8].isdigit():
         return Message(N_("characters 3 to 8 must be the six-digit administrative division code"))
     expected = check_character(code[:17])

@@ -14,7 +14,7 @@ blp = Blueprint("api_audit", __name__, description="The audit log")
 class AuditEventSchema(ma.Schema):
     seq = ma.fields.Integer()
     created_at = ma.fields.AwareDateTime()
-    actor = ma.fields.String(attribute="actor.username", allow_none=True)
+    actor = ma.fields.String(attribute="actor.username", allow_none=True, dump_default=None)
     action = ma.fields.String()
     from_state = ma.fields.String(allow_none=True)
     to_state = ma.fields.String(allow_none=True)

@@ -8,8 +8,13 @@ from sqlalchemy import select
 
 from app.auth import operations
 from app.auth.models import ApiToken, User
-from app.auth.schemas import (NewTokenSchema, TokenSchema, UserCreateSchema, UserSchema,
-                              UserUpdateSchema)
+from app.auth.schemas import (
+    NewTokenSchema,
+    TokenSchema,
+    UserCreateSchema,
+    UserSchema,
+    UserUpdateSchema,
+)
 from app.extensions import db
 from app.orgs.models import Region
 

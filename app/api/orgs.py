@@ -14,8 +14,13 @@ from app.extensions import db
 from app.orgs import operations
 from app.orgs.access import get_enterprise_or_404, visible_enterprises_query
 from app.orgs.models import Region
-from app.orgs.schemas import (EnterpriseSchema, EnterpriseUpdateSchema, GuidelineSchema,
-                              RegionSchema, RegionUpdateSchema)
+from app.orgs.schemas import (
+    EnterpriseSchema,
+    EnterpriseUpdateSchema,
+    GuidelineSchema,
+    RegionSchema,
+    RegionUpdateSchema,
+)
 
 blp = Blueprint("api_orgs", __name__, description="Regions, enterprises and memberships")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.audit.models import GENESIS, AuditEvent
@@ -12,6 +13,28 @@ from app.db import utcnow
 from app.extensions import db
 
 log = logging.getLogger("accord.audit")
+
+# How each action reads in a history list; a domain adds its own actions here.
+ACTION_LABELS = {
+    "user_created": _l("User created"),
+    "user_updated": _l("User updated"),
+    "profile_updated": _l("Profile updated"),
+    "password_changed": _l("Password changed"),
+    "password_reset": _l("Password reset by an administrator"),
+    "api_token_created": _l("API token created"),
+    "api_token_revoked": _l("API token revoked"),
+    "region_created": _l("Region created"),
+    "region_updated": _l("Rule profile changed"),
+    "guideline_set": _l("Wage guideline set"),
+    "enterprise_created": _l("Enterprise created"),
+    "enterprise_updated": _l("Enterprise details changed"),
+    "membership_added": _l("Member added"),
+    "membership_removed": _l("Member removed"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
 
 
 def subject_key(subject) -> tuple[str, int]:
@@ -107,5 +130,6 @@ def verify_chains() -> tuple[int, BrokenLink | None]:
         else:
             expected_prev[key] = (event.seq, event.hash)
             continue
-        return checked, BrokenLink(event.id, event.subject_type, event.subject_id, event.seq, reason)
+        link = BrokenLink(event.id, event.subject_type, event.subject_id, event.seq, reason)
+        return checked, link
     return checked, None

@@ -2,16 +2,32 @@
 
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   session, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from app.auth import operations
 from app.auth.access import admin_required
-from app.auth.forms import (GLOBAL_ROLE_LABELS, ROLE_LABELS, LoginForm, PasswordForm,
-                            ProfileForm, TokenForm, UserForm)
+from app.auth.forms import (
+    GLOBAL_ROLE_LABELS,
+    ROLE_LABELS,
+    LoginForm,
+    PasswordForm,
+    ProfileForm,
+    TokenForm,
+    UserForm,
+)
 from app.auth.models import ApiToken, User
 from app.errors import InvalidInput
 from app.extensions import db, limiter, login_manager

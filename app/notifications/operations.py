@@ -26,10 +26,16 @@ KINDS = {
 
 
 def render(notification: Notification) -> str:
+    """The notification in the reader's language; a role code reads as its label."""
+    from app.auth.forms import ROLE_LABELS
+
     template = KINDS.get(notification.kind)
     if template is None:
         return notification.kind
-    return str(template) % notification.params if notification.params else str(template)
+    params = dict(notification.params)
+    if "role" in params:
+        params["role"] = str(ROLE_LABELS.get(params["role"], params["role"]))
+    return str(template) % params if params else str(template)
 
 
 def notify(users, kind: str, link: str = "", **params) -> list[Notification]:

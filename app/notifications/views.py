@@ -1,7 +1,7 @@
 """The inbox page."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app.notifications.operations import inbox as load_inbox
@@ -22,5 +22,6 @@ def inbox():
 def read():
     ids = [int(i) for i in request.form.getlist("id") if i.isdigit()] or None
     count = mark_read(current_user, ids)
-    flash(_("%(n)d notifications marked read.", n=count), "success")
+    flash(ngettext("%(num)d notification marked read.", "%(num)d notifications marked read.",
+                   count), "success")
     return redirect(url_for("notifications.inbox"))

@@ -64,7 +64,9 @@ class GuidelineForm(FlaskForm):
 
 class EnterpriseForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=128)])
+    # Trimmed before the length check, as the operation trims it (a pasted code has spaces).
     credit_code = StringField(_l("Unified social credit code"),
+                              filters=[lambda value: value.strip() if value else value],
                               validators=[DataRequired(), Length(min=18, max=18)])
     region_id = SelectField(_l("Region"), coerce=int, choices=[])
     industry = StringField(_l("Industry"), validators=[DataRequired(), Length(max=64)])

@@ -16,7 +16,7 @@ DEFAULTS = RuleProfile()
 
 
 class Region(db.Model):
-    """A jurisdiction and its rule profile (规则配置); every figure defaults to the national rule."""
+    """A jurisdiction and its rule profile (规则配置); each figure defaults to the national rule."""
 
     __tablename__ = "regions"
     __table_args__ = (

@@ -26,7 +26,7 @@ def _check_region_values(values: dict) -> None:
     for name in PROFILE_FIELDS:
         value = values.get(name)
         if name != "day_counting" and value is not None and value < 0:
-            raise InvalidInput(name, _("%(field)s cannot be negative.", field=name))
+            raise InvalidInput(name, _("This cannot be negative."))
     num = values.get("quorum_numerator", 2)
     den = values.get("quorum_denominator", 3)
     if not 0 < num <= den:

@@ -17,8 +17,7 @@ from app.extensions import db
 from app.forms import show_errors
 from app.orgs import operations
 from app.orgs.access import get_enterprise_or_404, visible_enterprises_query
-from app.orgs.forms import (EnterpriseForm, GuidelineForm, RegionForm, percent_to_bp,
-                            yuan_to_fen)
+from app.orgs.forms import EnterpriseForm, GuidelineForm, RegionForm, percent_to_bp, yuan_to_fen
 from app.orgs.models import Enterprise, Region
 from app.orgs.operations import PROFILE_FIELDS
 from workflows.rules import RuleProfile
@@ -164,6 +163,7 @@ def _enterprise_values(form: EnterpriseForm) -> dict:
 def new_enterprise():
     regions = db.session.scalars(select(Region).order_by(Region.name)).all()
     form = EnterpriseForm(regions)
+    del form.union_chair_id  # a new enterprise has no union representative to name yet
     if form.validate_on_submit():
         try:
             enterprise = operations.create_enterprise(actor=current_user,

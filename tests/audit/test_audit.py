@@ -2,9 +2,10 @@
 broken link in Python, on the command line, in the API and on the admin pages."""
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from app.audit.models import GENESIS, AuditEvent
-from app.audit.operations import history, record, verify_chains
+from app.audit.operations import action_label, history, record, verify_chains
 from app.auth import operations as auth_operations
 from app.extensions import db
 
@@ -156,15 +157,18 @@ def test_api_verify_is_forbidden_to_other_users(client, make, api_token):
 
 
 def test_admin_enterprise_page_shows_its_history_newest_first(client, make, login_as):
-    admin = make.admin(full_name="管理员甲")
+    admin = make.admin(full_name="管理员甲", locale="en")
     enterprise = make.enterprise()
     member = make.user()
     auth_operations.add_membership(member, enterprise, "delegate", admin)
     login_as(admin)
     page = client.get(f"/admin/enterprises/{enterprise.id}").get_data(as_text=True)
-    assert "membership_added — 管理员甲" in page
-    assert "enterprise_created" in page
-    assert page.index("membership_added") < page.index("enterprise_created")
+    history_list = page[page.index('class="history"'):]
+    with force_locale("en"):
+        added, created = action_label("membership_added"), action_label("enterprise_created")
+    assert f"{added} — 管理员甲" in history_list
+    assert created in history_list
+    assert history_list.index(added) < history_list.index(created)
 
 
 def test_api_enterprise_history_lists_the_chain(client, make, api_token):

@@ -6,7 +6,7 @@ from tests.conftest import PASSWORD
 
 
 def test_sign_in_lands_on_home_with_the_users_name(client, make):
-    user = make.user("li.ming", full_name="李明")
+    make.user("li.ming", full_name="李明")
     response = client.post("/login", data={"username": "li.ming", "password": PASSWORD},
                            follow_redirects=True)
     assert response.status_code == 200
