@@ -67,6 +67,20 @@ def create_user_command(username, full_name, email, global_role, region_code, pa
     click.echo(f"Created user {user.username}.")
 
 
+WORKFLOWS = {"negotiation": "workflows.negotiation"}
+
+
+@accord_cli.command("diagram")
+@click.argument("workflow", type=click.Choice(sorted(WORKFLOWS)))
+def diagram_command(workflow):
+    """Print the Mermaid state diagram generated from a workflow's machine."""
+    from importlib import import_module
+
+    from workflows.diagram import mermaid
+
+    click.echo(mermaid(import_module(WORKFLOWS[workflow]).machine))
+
+
 audit_cli = AppGroup("audit", help="The audit log.")
 accord_cli.add_command(audit_cli)
 

@@ -5,6 +5,10 @@ figure; `RuleProfile()` is the national default.
 """
 
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from workflows.messages import N_, Message
 
 CALENDAR_DAYS = "calendar"
 WORKING_DAYS = "working"
@@ -43,3 +47,456 @@ class RuleProfile:
     # 企业民主管理规定 Art 13: no fewer than 30 worker delegates.
     min_delegates: int = 30
 
+
+# Representatives (协商代表) — 集体合同规定 Art 19-24, 31, 33
+
+UNION = "union"
+EMPLOYER = "employer"
+SIDES = (UNION, EMPLOYER)
+SIDE_LABELS = {UNION: N_("union"), EMPLOYER: N_("employer")}
+
+# 集体合同规定 Art 19: at least 3 representatives on each side.
+MIN_REPRESENTATIVES = 3
+
+
+@dataclass(frozen=True)
+class Representative:
+    """A negotiation representative (协商代表) of one side."""
+
+    person_id: int
+    name: str
+    side: str  # UNION or EMPLOYER
+    is_chief: bool = False  # 首席代表
+    is_outside_expert: bool = False  # 本单位以外的专业人员
+    is_union_chair: bool = False  # 工会主席
+    is_legal_representative: bool = False  # 法定代表人
+    delegated_in_writing: bool = False  # 书面委托
+
+    def __post_init__(self):
+        if self.side not in SIDES:
+            raise ValueError(f"a representative's side is union or employer, not {self.side!r}")
+
+
+def _chief_problems(side: str, chiefs: list[Representative]) -> list[Message]:
+    problems = []
+    if len(chiefs) != 1:
+        # 集体合同规定 Art 19: each side names exactly one chief representative.
+        problems.append(
+            Message(
+                N_("the %(side)s side must have exactly one chief representative, not %(count)d"),
+                {"side": side, "count": len(chiefs)},
+            )
+        )
+    for chief in chiefs:
+        if side == UNION and not (chief.is_union_chair or chief.delegated_in_writing):
+            # 集体合同规定 Art 20: the union chair, or a representative the chair delegated in
+            # writing.
+            problems.append(
+                Message(
+                    N_(
+                        "the union chief representative %(name)s is neither the union chair "
+                        "nor delegated in writing by the chair"
+                    ),
+                    {"name": chief.name},
+                )
+            )
+        if side == EMPLOYER and not (chief.is_legal_representative or chief.delegated_in_writing):
+            # 集体合同规定 Art 21: the legal representative, or a manager they delegated in writing.
+            problems.append(
+                Message(
+                    N_(
+                        "the employer chief representative %(name)s is neither the legal "
+                        "representative nor delegated in writing by them"
+                    ),
+                    {"name": chief.name},
+                )
+            )
+        if chief.is_outside_expert:
+            # 集体合同规定 Art 23: a chief is never someone from outside the enterprise.
+            problems.append(
+                Message(
+                    N_(
+                        "the %(side)s chief representative %(name)s is an outside expert; "
+                        "a chief must come from the enterprise"
+                    ),
+                    {"side": side, "name": chief.name},
+                )
+            )
+    return problems
+
+
+def representative_problems(reps: list[Representative], recorder_id: int | None) -> list[Message]:
+    """Everything wrong with the two sides' representatives and the recorder, in words.
+
+    An empty list means the talks may start as far as the representatives go.
+    """
+    by_side = {side: [r for r in reps if r.side == side] for side in SIDES}
+    problems = []
+    for side, members in by_side.items():
+        if len(members) < MIN_REPRESENTATIVES:
+            # 集体合同规定 Art 19: at least 3 on each side.
+            problems.append(
+                Message(
+                    N_(
+                        "the %(side)s side has %(count)d representatives; "
+                        "at least %(minimum)d are needed"
+                    ),
+                    {"side": side, "count": len(members), "minimum": MIN_REPRESENTATIVES},
+                )
+            )
+    union_count, employer_count = len(by_side[UNION]), len(by_side[EMPLOYER])
+    if union_count != employer_count:
+        # 集体合同规定 Art 19: equal numbers (人数对等).
+        problems.append(
+            Message(
+                N_(
+                    "the sides must have equal numbers of representatives: "
+                    "union %(union)d, employer %(employer)d"
+                ),
+                {"union": union_count, "employer": employer_count},
+            )
+        )
+    for side, members in by_side.items():
+        problems += _chief_problems(side, [r for r in members if r.is_chief])
+        experts = sum(r.is_outside_expert for r in members)
+        if 3 * experts > len(members):
+            # 集体合同规定 Art 23: outside experts are at most a third of a side.
+            problems.append(
+                Message(
+                    N_(
+                        "%(experts)d of the %(count)d %(side)s representatives are outside "
+                        "experts; at most a third may be"
+                    ),
+                    {"experts": experts, "count": len(members), "side": side},
+                )
+            )
+    union_ids = {r.person_id for r in by_side[UNION]}
+    for rep in by_side[EMPLOYER]:
+        if rep.person_id in union_ids:
+            # 集体合同规定 Art 24: nobody represents both sides.
+            problems.append(Message(N_("%(name)s cannot represent both sides"), {"name": rep.name}))
+    # 集体合同规定 Art 33(5): a neutral recorder who is not a representative.
+    if recorder_id is None:
+        problems.append(Message(N_("no recorder has been appointed")))
+    elif recorder_id in {r.person_id for r in reps}:
+        name = next(r.name for r in reps if r.person_id == recorder_id)
+        problems.append(
+            Message(
+                N_("the recorder %(name)s is a representative; the recorder must be neutral"),
+                {"name": name},
+            )
+        )
+    return problems
+
+
+# Deadlines — each a period counted under 民法典 Art 201-203 (workflows.calendar.deadline)
+
+
+def _period_end(start: date, days: int, profile: RuleProfile) -> date:
+    # Imported here because workflows.calendar imports this module's day-counting constants.
+    from workflows.calendar import deadline
+
+    return deadline(start, days, profile.day_counting)
+
+
+def refill_deadline(vacated_on: date, profile: RuleProfile) -> date:
+    """The last day to refill a vacant representative seat (补缺)."""
+    # 集体合同规定 Art 31: within 15 days of the vacancy.
+    return _period_end(vacated_on, profile.refill_days, profile)
+
+
+def response_deadline(received_on: date, profile: RuleProfile) -> date:
+    """The last day for the written response (书面回应) to a request to negotiate."""
+    # 集体合同规定 Art 32; 试行办法 Art 17: within 20 days of receipt.
+    return _period_end(received_on, profile.response_days, profile)
+
+
+def dispute_deadline(started_on: date, profile: RuleProfile, extension_days: int = 0) -> date:
+    """The last day of dispute coordination (争议协调处理), with its one extension if granted.
+
+    The extension lengthens the period counted from `started_on`.
+    """
+    # 集体合同规定 Art 52: 30 days from acceptance, extendable once by at most 15.
+    if not 0 <= extension_days <= profile.dispute_extension_days:
+        raise ValueError(
+            f"an extension is 0 to {profile.dispute_extension_days} days, not {extension_days}"
+        )
+    return _period_end(started_on, profile.dispute_days + extension_days, profile)
+
+
+# Wage grid (能级工资表) and its costing
+
+DEFAULT_GRADES = [
+    "学徒工",
+    "初级工",
+    "中级工",
+    "高级工",
+    "技师",
+    "高级技师",
+    "特级技师",
+    "首席技师",
+]
+
+
+def format_yuan(fen: int) -> str:
+    """Fen as yuan with a thousands separator and 2 decimals: 185000 → "1,850.00"."""
+    sign = "-" if fen < 0 else ""
+    yuan, cents = divmod(abs(fen), 100)
+    return f"{sign}{yuan:,}.{cents:02d}"
+
+
+def _div_half_up(numerator: int, denominator: int) -> int:
+    """numerator / denominator rounded half away from zero, exactly (denominator > 0)."""
+    quotient, remainder = divmod(abs(numerator), denominator)
+    if 2 * remainder >= denominator:
+        quotient += 1
+    return -quotient if numerator < 0 else quotient
+
+
+@dataclass(frozen=True)
+class GradeRow:
+    """One skill grade (能级) of a grid: monthly base wage and skill allowance, in fen."""
+
+    grade: str
+    base_fen: int  # 基本工资
+    allowance_fen: int  # 技能津贴
+    headcount: int  # workers currently at this grade
+
+    @property
+    def total_fen(self) -> int:
+        return self.base_fen + self.allowance_fen
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A problem of one row (`row` is its 0-based index) and field, or of the whole grid (None)."""
+
+    row: int | None
+    field: str | None
+    message: Message
+
+
+def grid_problems(rows: list[GradeRow], minimum_wage_fen: int) -> list[RowProblem]:
+    """Everything wrong with a grid whose rows run from the lowest grade to the highest."""
+    if not rows:
+        return [RowProblem(None, None, Message(N_("the wage grid has no grades")))]
+    problems = []
+    seen = set()
+    for i, row in enumerate(rows):
+        name = row.grade.strip()
+        if not name:
+            problems.append(RowProblem(i, "grade", Message(N_("a grade needs a name"))))
+        elif name in seen:
+            problems.append(
+                RowProblem(
+                    i, "grade", Message(N_("%(grade)s appears more than once"), {"grade": name})
+                )
+            )
+        seen.add(name)
+        for field_name, template in (
+            ("base_fen", N_("%(grade)s has a negative base wage of %(amount)s yuan")),
+            ("allowance_fen", N_("%(grade)s has a negative skill allowance of %(amount)s yuan")),
+        ):
+            amount = getattr(row, field_name)
+            if amount < 0:
+                problems.append(
+                    RowProblem(
+                        i,
+                        field_name,
+                        Message(template, {"grade": row.grade, "amount": format_yuan(amount)}),
+                    )
+                )
+        if row.headcount < 0:
+            problems.append(
+                RowProblem(
+                    i,
+                    "headcount",
+                    Message(
+                        N_("%(grade)s has a negative headcount of %(count)d"),
+                        {"grade": row.grade, "count": row.headcount},
+                    ),
+                )
+            )
+        if i > 0 and row.total_fen < rows[i - 1].total_fen:
+            # A higher grade is never paid less than the one below it (equal is allowed).
+            lower = rows[i - 1]
+            problems.append(
+                RowProblem(
+                    i,
+                    "total_fen",
+                    Message(
+                        N_(
+                            "%(grade)s is paid %(total)s yuan, "
+                            "less than %(lower_grade)s at %(lower_total)s yuan"
+                        ),
+                        {
+                            "grade": row.grade,
+                            "total": format_yuan(row.total_fen),
+                            "lower_grade": lower.grade,
+                            "lower_total": format_yuan(lower.total_fen),
+                        },
+                    ),
+                )
+            )
+        if row.total_fen < minimum_wage_fen:
+            # 劳动合同法 Art 55; 最低工资规定 Art 12: no grade is paid below the minimum wage.
+            problems.append(
+                RowProblem(
+                    i,
+                    "total_fen",
+                    Message(
+                        N_(
+                            "%(grade)s is paid %(total)s yuan a month, "
+                            "below the minimum wage of %(minimum)s yuan"
+                        ),
+                        {
+                            "grade": row.grade,
+                            "total": format_yuan(row.total_fen),
+                            "minimum": format_yuan(minimum_wage_fen),
+                        },
+                    ),
+                )
+            )
+    return problems
+
+
+@dataclass(frozen=True)
+class GuidelineBand:
+    """A region's wage guideline (工资指导线) in basis points: 450 bp = 4.50 %."""
+
+    lower_bp: int  # 下线
+    base_bp: int  # 基准线
+    upper_bp: int  # 上线
+
+
+BELOW = "below"
+WITHIN = "within"
+ABOVE = "above"
+
+
+@dataclass(frozen=True)
+class Costing:
+    """The cost of a grid (工资总额测算); `change_*` only when compared with a current grid.
+
+    Money is in fen; `average_fen` and `change_average_fen` are whole fen as Decimal,
+    `change_pct` is a percentage with 2 decimals.
+    """
+
+    monthly_fen: int
+    annual_fen: int
+    headcount: int
+    average_fen: Decimal
+    change_monthly_fen: int | None = None
+    change_average_fen: Decimal | None = None
+    change_pct: Decimal | None = None
+    guideline_position: str | None = None  # BELOW, WITHIN or ABOVE
+    guideline_warning: Message | None = None
+
+
+def _bill(rows: list[GradeRow]) -> tuple[int, int]:
+    return sum(r.headcount * r.total_fen for r in rows), sum(r.headcount for r in rows)
+
+
+def _percent(bp: int) -> str:
+    return str(Decimal(bp).scaleb(-2))
+
+
+def cost_grid(
+    rows: list[GradeRow],
+    current: list[GradeRow] | None = None,
+    band: GuidelineBand | None = None,
+) -> Costing:
+    """The monthly and annual wage bill of `rows`, its weighted average wage, and — against the
+    `current` grid — the change in yuan and % and its position in the guideline `band`.
+
+    The percentage compares the exact average wages and is rounded once, half up; the band
+    compares that rounded figure, so what is shown and what is judged agree.
+    """
+    monthly, headcount = _bill(rows)
+    average = Decimal(_div_half_up(monthly, headcount)) if headcount else Decimal(0)
+    costing = Costing(
+        monthly_fen=monthly, annual_fen=12 * monthly, headcount=headcount, average_fen=average
+    )
+    if current is None:
+        return costing
+    current_monthly, current_headcount = _bill(current)
+    current_average = (
+        Decimal(_div_half_up(current_monthly, current_headcount))
+        if current_headcount
+        else Decimal(0)
+    )
+    change_pct = position = warning = None
+    if headcount and current_headcount and current_monthly:
+        # (M1/H1 − M0/H0) / (M0/H0) in basis points = (M1·H0 − M0·H1) · 10000 / (M0·H1).
+        change_bp = _div_half_up(
+            (monthly * current_headcount - current_monthly * headcount) * 10000,
+            current_monthly * headcount,
+        )
+        change_pct = Decimal(change_bp).scaleb(-2)
+        if band is not None:
+            # 试行办法 Art 8: the average increase is weighed against the guideline; outside the
+            # band is a warning to the parties, never a block.
+            if change_bp < band.lower_bp:
+                position = BELOW
+                warning = Message(
+                    N_(
+                        "the average wage changes by %(change)s %%, below the guideline's "
+                        "lower line of %(lower)s %%"
+                    ),
+                    {"change": str(change_pct), "lower": _percent(band.lower_bp)},
+                )
+            elif change_bp > band.upper_bp:
+                position = ABOVE
+                warning = Message(
+                    N_(
+                        "the average wage changes by %(change)s %%, above the guideline's "
+                        "upper line of %(upper)s %%"
+                    ),
+                    {"change": str(change_pct), "upper": _percent(band.upper_bp)},
+                )
+            else:
+                position = WITHIN
+    return Costing(
+        monthly_fen=monthly,
+        annual_fen=12 * monthly,
+        headcount=headcount,
+        average_fen=average,
+        change_monthly_fen=monthly - current_monthly,
+        change_average_fen=average - current_average,
+        change_pct=change_pct,
+        guideline_position=position,
+        guideline_warning=warning,
+    )
+
+
+# Workers' congress arithmetic (职工代表大会)
+
+
+def _check_counts(part: int, total: int) -> None:
+    if not 0 <= part <= total:
+        raise ValueError(f"a count must be between 0 and the {total} delegates, not {part}")
+
+
+def quorum_reached(present: int, total: int, profile: RuleProfile) -> bool:
+    """Whether `present` of `total` delegates make a quorum."""
+    _check_counts(present, total)
+    # 集体合同规定 Art 36: at least 2/3 of all delegates present (inclusive).
+    return profile.quorum_denominator * present >= profile.quorum_numerator * total
+
+
+def quorum_needed(total: int, profile: RuleProfile) -> int:
+    """The fewest delegates present that make a quorum."""
+    return -(-profile.quorum_numerator * total // profile.quorum_denominator)
+
+
+def item_passes(yes: int, total: int, profile: RuleProfile) -> bool:
+    """Whether an item with `yes` votes passes among `total` delegates."""
+    _check_counts(yes, total)
+    # 集体合同规定 Art 36; 企业民主管理规定 Art 20: more than half of ALL delegates, not of those
+    # present.
+    return profile.majority_denominator * yes > profile.majority_numerator * total
+
+
+def votes_needed(total: int, profile: RuleProfile) -> int:
+    """The fewest yes votes that pass an item."""
+    return profile.majority_numerator * total // profile.majority_denominator + 1

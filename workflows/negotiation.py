@@ -1,0 +1,331 @@
+"""The negotiation (集体协商) state machine, from the written request to the congress's vote.
+
+One module-level `machine` drives every negotiation: the state lives in the model's `state`
+attribute and a trigger is fired with `fire(negotiation, "accept", ...)`. Guards receive their data
+as keyword arguments and raise `TransitionNotAllowed` with the reason in words, so a refused action
+is a 409 that says why. Who may fire a trigger is `roles_for(trigger, state)`; the roles of a user
+("union", "employer", "requester", "responder", "coordinator", "secretary", "system") are computed
+by the application.
+"""
+
+from transitions import Machine
+from transitions.core import EventData, MachineError
+
+from workflows.errors import TransitionNotAllowed
+from workflows.messages import N_
+
+STATES = [
+    "draft",
+    "requested",
+    "preparing",
+    "negotiating",
+    "suspended",
+    "in_dispute",
+    "agreed",
+    "in_congress",
+    "ratified",
+    "abandoned",
+]
+# The main line, for a stepper (进度条).
+STEPS = ["draft", "requested", "preparing", "negotiating", "agreed", "in_congress", "ratified"]
+TERMINAL = frozenset({"ratified", "abandoned"})
+
+STATE_LABELS = {
+    "draft": N_("draft"),
+    "requested": N_("requested"),
+    "preparing": N_("preparing"),
+    "negotiating": N_("negotiating"),
+    "suspended": N_("suspended"),
+    "in_dispute": N_("in dispute"),
+    "agreed": N_("agreed"),
+    "in_congress": N_("before the workers' congress"),
+    "ratified": N_("ratified"),
+    "abandoned": N_("abandoned"),
+}
+
+ACTION_LABELS = {
+    "send_request": N_("send the request"),
+    "accept": N_("accept the request"),
+    "refuse": N_("refuse the request"),
+    "escalate": N_("ask for dispute coordination"),
+    "withdraw": N_("withdraw the request"),
+    "start_talks": N_("start the talks"),
+    "suspend": N_("suspend the talks"),
+    "resume": N_("resume the talks"),
+    "extend_dispute": N_("extend the dispute coordination"),
+    "resolve_dispute": N_("resolve the dispute"),
+    "abandon": N_("abandon the negotiation"),
+    "agree": N_("agree on the draft"),
+    "reopen": N_("reopen the talks"),
+    "submit_to_congress": N_("submit the draft to the workers' congress"),
+    "ratify": N_("ratify the draft"),
+    "reject": N_("send the draft back to the talks"),
+}
+
+EITHER_SIDE = frozenset({"union", "employer"})
+REQUESTER = frozenset({"requester"})
+RESPONDER = frozenset({"responder"})
+SIDES_OR_COORDINATOR = EITHER_SIDE | {"coordinator"}
+SYSTEM = frozenset({"system"})
+
+
+def _arg(event: EventData, name: str):
+    """A keyword argument the guard needs; leaving it out is a programming error, not a 409."""
+    try:
+        return event.kwargs[name]
+    except KeyError:
+        raise TypeError(f"{event.event.name} needs the keyword argument {name!r}") from None
+
+
+def _refusal_has_reason(event: EventData) -> bool:
+    # 集体合同规定 Art 32: the request may not be refused without a proper reason (正当理由).
+    if not (_arg(event, "reason") or "").strip():
+        raise TransitionNotAllowed(N_("a refusal must give its reason in writing"))
+    return True
+
+
+def _refused_or_overdue(event: EventData) -> bool:
+    # 集体合同规定 Art 32, 49: coordination is asked for once the other side refused or let the
+    # 20-day response period pass without a written response.
+    if not (_arg(event, "refused") or _arg(event, "overdue")):
+        raise TransitionNotAllowed(
+            N_(
+                "the other side has not refused and its response deadline has not passed; "
+                "coordination cannot be asked for yet"
+            )
+        )
+    return True
+
+
+def _representatives_ready(event: EventData) -> bool:
+    # 集体合同规定 Art 19-24: the representatives are checked before the talks start.
+    problems = _arg(event, "representative_problems")
+    if problems:
+        raise TransitionNotAllowed(
+            N_("the representatives are not ready: %(problem)s (%(count)d problems)"),
+            problem=str(problems[0]),
+            count=len(problems),
+        )
+    # 集体合同规定 Art 33: a neutral recorder is appointed before the talks.
+    if not _arg(event, "has_recorder"):
+        raise TransitionNotAllowed(N_("no recorder has been appointed for the talks"))
+    return True
+
+
+def _suspension_agreed(event: EventData) -> bool:
+    # 集体合同规定 Art 35: talks are suspended by agreement of both sides, who fix when they resume.
+    if not _arg(event, "agreed_by_both"):
+        raise TransitionNotAllowed(N_("the talks can be suspended only when both sides agree"))
+    resume_on, today = _arg(event, "resume_on"), _arg(event, "today")
+    if resume_on is None:
+        raise TransitionNotAllowed(N_("a suspension needs the date on which the talks resume"))
+    if resume_on <= today:
+        raise TransitionNotAllowed(
+            N_("the talks must resume after today (%(today)s), not on %(resume_on)s"),
+            today=today.isoformat(),
+            resume_on=resume_on.isoformat(),
+        )
+    return True
+
+
+def _extension_allowed(event: EventData) -> bool:
+    # 集体合同规定 Art 52: the coordination period may be extended once, by at most 15 days.
+    if _arg(event, "already_extended"):
+        raise TransitionNotAllowed(N_("the dispute coordination has already been extended once"))
+    days, most = _arg(event, "extension_days"), _arg(event, "profile").dispute_extension_days
+    if not 1 <= days <= most:
+        raise TransitionNotAllowed(
+            N_("an extension is 1 to %(most)d days, not %(days)d"), most=most, days=days
+        )
+    return True
+
+
+def _both_accepted_the_same(event: EventData) -> bool:
+    # 集体合同规定 Art 34(4): a draft exists only once both sides agree on the same text.
+    union, employer = _arg(event, "union_accepted"), _arg(event, "employer_accepted")
+    if union is None and employer is None:
+        raise TransitionNotAllowed(N_("neither side has accepted a proposal"))
+    if union is None:
+        raise TransitionNotAllowed(N_("the union side has not accepted a proposal"))
+    if employer is None:
+        raise TransitionNotAllowed(N_("the employer side has not accepted a proposal"))
+    if union != employer:
+        raise TransitionNotAllowed(
+            N_("the sides accepted different proposals (union: %(union)s, employer: %(employer)s)"),
+            union=union,
+            employer=employer,
+        )
+    return True
+
+
+def _every_item_passed(event: EventData) -> bool:
+    # 集体合同规定 Art 36, 37: the draft is ratified only when the congress approved every item.
+    failed = _arg(event, "failed_items")
+    if failed:
+        raise TransitionNotAllowed(
+            N_("the congress rejected %(count)d items: %(items)s"),
+            count=len(failed),
+            items=", ".join(str(item) for item in failed),
+        )
+    return True
+
+
+def _some_item_failed(event: EventData) -> bool:
+    if not _arg(event, "failed_items"):
+        raise TransitionNotAllowed(
+            N_("the congress approved every item; the draft cannot go back to the talks")
+        )
+    return True
+
+
+# Each row is a transitions' transition plus the roles that may fire it from that source.
+TRANSITIONS = [
+    # 集体合同规定 Art 32: either side may send the written request.
+    {"trigger": "send_request", "source": "draft", "dest": "requested", "roles": REQUESTER},
+    # Art 32: a late acceptance still counts unless the requester has escalated.
+    {"trigger": "accept", "source": "requested", "dest": "preparing", "roles": RESPONDER},
+    # The refusal is recorded; only the requesting side decides to escalate.
+    {
+        "trigger": "refuse",
+        "source": "requested",
+        "dest": None,
+        "conditions": [_refusal_has_reason],
+        "roles": RESPONDER,
+    },
+    {
+        "trigger": "escalate",
+        "source": "requested",
+        "dest": "in_dispute",
+        "conditions": [_refused_or_overdue],
+        "roles": REQUESTER,
+    },
+    # 集体合同规定 Art 49: a deadlock in the talks goes to coordination by either side.
+    {"trigger": "escalate", "source": "negotiating", "dest": "in_dispute", "roles": EITHER_SIDE},
+    {
+        "trigger": "withdraw",
+        "source": ["draft", "requested"],
+        "dest": "abandoned",
+        "roles": REQUESTER,
+    },
+    {
+        "trigger": "start_talks",
+        "source": "preparing",
+        "dest": "negotiating",
+        "conditions": [_representatives_ready],
+        "roles": EITHER_SIDE,
+    },
+    # The trigger fires when the second side confirms the first side's proposal to suspend.
+    {
+        "trigger": "suspend",
+        "source": "negotiating",
+        "dest": "suspended",
+        "conditions": [_suspension_agreed],
+        "roles": EITHER_SIDE,
+    },
+    {"trigger": "resume", "source": "suspended", "dest": "negotiating", "roles": EITHER_SIDE},
+    {
+        "trigger": "extend_dispute",
+        "source": "in_dispute",
+        "dest": None,
+        "conditions": [_extension_allowed],
+        "roles": SIDES_OR_COORDINATOR,
+    },
+    {
+        "trigger": "resolve_dispute",
+        "source": "in_dispute",
+        "dest": "negotiating",
+        "roles": SIDES_OR_COORDINATOR,
+    },
+    {
+        "trigger": "abandon",
+        "source": "in_dispute",
+        "dest": "abandoned",
+        "roles": SIDES_OR_COORDINATOR,
+    },
+    # Fires when the second side accepts the package the first side accepted.
+    {
+        "trigger": "agree",
+        "source": "negotiating",
+        "dest": "agreed",
+        "conditions": [_both_accepted_the_same],
+        "roles": EITHER_SIDE,
+    },
+    # A side withdraws its acceptance before the draft goes to the congress.
+    {"trigger": "reopen", "source": "agreed", "dest": "negotiating", "roles": EITHER_SIDE},
+    # 集体合同规定 Art 36: the draft goes to the workers' congress (职工代表大会).
+    {
+        "trigger": "submit_to_congress",
+        "source": "agreed",
+        "dest": "in_congress",
+        "roles": frozenset({"union", "secretary"}),
+    },
+    {
+        "trigger": "ratify",
+        "source": "in_congress",
+        "dest": "ratified",
+        "conditions": [_every_item_passed],
+        "roles": SYSTEM,
+    },
+    {
+        "trigger": "reject",
+        "source": "in_congress",
+        "dest": "negotiating",
+        "conditions": [_some_item_failed],
+        "roles": SYSTEM,
+    },
+]
+
+machine = Machine(
+    model=None,
+    states=STATES,
+    transitions=[{k: v for k, v in row.items() if k != "roles"} for row in TRANSITIONS],
+    initial="draft",
+    auto_transitions=False,
+    send_event=True,
+)
+
+
+def _sources(row: dict) -> list[str]:
+    return row["source"] if isinstance(row["source"], list) else [row["source"]]
+
+
+_ROLES = {(row["trigger"], source): row["roles"] for row in TRANSITIONS for source in _sources(row)}
+
+# Everyone who may fire a trigger from some state.
+ROLES_FOR: dict[str, frozenset[str]] = {
+    trigger: frozenset().union(*(roles for (t, _), roles in _ROLES.items() if t == trigger))
+    for trigger in machine.events
+}
+
+
+def roles_for(trigger: str, state: str) -> frozenset[str]:
+    """The roles that may fire `trigger` from `state` (empty when it is not valid there)."""
+    return _ROLES.get((trigger, state), frozenset())
+
+
+def allowed_triggers(state: str, roles: set[str]) -> list[str]:
+    """The triggers valid from `state` that one of `roles` may fire, in the order of TRANSITIONS.
+
+    Guards are not evaluated: an allowed trigger may still be refused with its reason.
+    """
+    return [t for t in machine.get_triggers(state) if roles_for(t, state) & roles]
+
+
+def fire(negotiation, trigger: str, **kwargs) -> None:
+    """Fire `trigger` on `negotiation` (any object with a `state` attribute).
+
+    Raises TransitionNotAllowed when the trigger is not valid in the current state or a guard
+    fails; the state is then unchanged. An unknown trigger name is a ValueError.
+    """
+    try:
+        event = machine.events[trigger]
+    except KeyError:
+        raise ValueError(f"unknown negotiation trigger: {trigger!r}") from None
+    try:
+        event.trigger(negotiation, **kwargs)
+    except MachineError:
+        raise TransitionNotAllowed(
+            N_("cannot %(action)s while the negotiation is %(state)s"),
+            action=ACTION_LABELS[trigger],
+            state=STATE_LABELS[negotiation.state],
+        ) from None
