@@ -36,6 +36,13 @@ class InvalidInput(AccordError):
         super().__init__(message, fields)
 
 
+class NotPermitted(AccordError):
+    """Visible, but this user may not do it (403)."""
+
+    status = 403
+    code = "forbidden"
+
+
 class Conflict(AccordError):
     """The action is not allowed in the object's current state (409)."""
 

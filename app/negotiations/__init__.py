@@ -1,0 +1,3 @@
+"""Negotiations: the written request, representatives, wage grids, rounds and the draft."""
+
+from app.negotiations import models  # noqa: F401
