@@ -13,7 +13,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 run: $(VENV)/.installed system-packages $(MO_FILES)
 	$(FLASK) db upgrade
 	$(FLASK) accord seed-demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	ACCORD_TICK_EVERY=$${ACCORD_TICK_EVERY:-60} $(FLASK) run --host 127.0.0.1 --port 5000
 
 test: $(VENV)/.installed-dev system-packages $(MO_FILES)
 	@$(MAKE) --no-print-directory test-sqlite

@@ -15,7 +15,10 @@ accord_cli = AppGroup("accord", help="Accord administration.")
 @contextmanager
 def unit_of_work():
     """One transaction for the command: commit on success, roll back on any error."""
+    from app.orgs.operations import sync_calendar
+
     try:
+        sync_calendar()
         yield
         db.session.commit()
     except AccordError as exc:
@@ -65,6 +68,16 @@ def create_user_command(username, full_name, email, global_role, region_code, pa
         user = create_user(username, full_name, password, email=email,
                            global_role=global_role, region=region)
     click.echo(f"Created user {user.username}.")
+
+
+@accord_cli.command("tick")
+def tick_command():
+    """Fire every deadline that fell due (run it from cron every minute) and say what it did."""
+    from app.tick import run_tick
+
+    with unit_of_work():
+        lines = run_tick()
+    click.echo(", ".join(lines) + ".")
 
 
 WORKFLOWS = {"negotiation": "workflows.negotiation"}

@@ -60,6 +60,10 @@ class Config:
     # Absolute links in emails (no request to take the host from).
     SERVER_BASE_URL = os.environ.get("SERVER_BASE_URL", "http://127.0.0.1:5000")
 
+    # Seconds between background ticks in the web process; 0 = off (run `flask accord tick`
+    # from cron instead, as in production).
+    TICK_EVERY = int(os.environ.get("ACCORD_TICK_EVERY", 0))
+
     API_TITLE = "Accord API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
@@ -74,3 +78,4 @@ class TestingConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = None
+    TICK_EVERY = 0

@@ -1,7 +1,10 @@
-"""Demo data (演示数据): two Taizhou regions, three enterprises and everyone who negotiates in them.
+"""Demo data (演示数据): two Taizhou regions, three enterprises and everyone who negotiates in them,
+each enterprise's wage grid in force, and one negotiation per enterprise at a different stage.
 
 `seed_demo()` loads it once through the ordinary operations, so every row has its audit
-events, with the federation administrator as actor. It only flushes; the caller commits.
+events: the federation administrator sets up regions, enterprises and people; the enterprises'
+own representatives record the grids and walk the negotiations, dated back from today so their
+deadlines mean something. It only flushes; the caller commits.
 Every name, code and address is fictional; the wage figures are sample figures.
 """
 
@@ -9,14 +12,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from itertools import count
 
+from app import clock
 from app.audit.operations import record
 from app.auth.models import GlobalRole, Role, User
 from app.auth.operations import add_membership, create_user, find_user
 from app.extensions import db
+from app.negotiations import operations as negotiations
+from app.negotiations.models import Negotiation, Round, WageGrid
+from app.orgs.models import Enterprise
 from app.orgs.operations import create_enterprise, create_region, set_guideline, update_enterprise
 from workflows.credit_code import check_character
+from workflows.rules import DEFAULT_GRADES, GradeRow
 
 DEMO_PASSWORD = "accord-demo"
 ADMIN_USERNAME = "federation-admin"
@@ -50,6 +59,9 @@ class DemoEnterprise:
     union_reps: int  # including the chair
     employer_reps: int  # including the chief
     delegates: int  # including the chair and the second union rep, who are delegates too
+    # The grid in force, one row per grade of DEFAULT_GRADES: (base wage, skill allowance) in yuan
+    # a month, and the headcount at that grade (about three quarters of the staff are graded).
+    grid: tuple[tuple[int, int, int], ...]
 
 
 REGIONS = [
@@ -74,6 +86,8 @@ ENTERPRISES = [
         credit_prefix="91321202MA1YG7K23", industry="机械制造", headcount=1260,
         address="江苏省泰州市海陵区工业园区永固路18号",
         union_reps=4, employer_reps=3, delegates=36,
+        grid=((2400, 200, 80), (2700, 400, 210), (3100, 700, 300), (3500, 1100, 220),
+              (4000, 1600, 90), (4600, 2200, 35), (5200, 2900, 10), (6000, 3600, 3)),
     ),
     DemoEnterprise(
         prefix="cj", short="长江船舶", name="靖江长江船舶重工有限公司",
@@ -81,6 +95,8 @@ ENTERPRISES = [
         credit_prefix="91321282MA1CJ4R86", industry="船舶制造", headcount=2850,
         address="江苏省靖江市新港园区沿江大道99号",
         union_reps=3, employer_reps=4, delegates=57,
+        grid=((2200, 200, 150), (2500, 500, 520), (2900, 900, 700), (3300, 1400, 480),
+              (3800, 2000, 190), (4400, 2700, 60), (5000, 3400, 15), (5800, 4200, 5)),
     ),
     DemoEnterprise(
         prefix="ky", short="康源药业", name="泰州康源药业有限公司",
@@ -88,6 +104,8 @@ ENTERPRISES = [
         credit_prefix="91321202MA1KY3P51", industry="医药制造", headcount=740,
         address="江苏省泰州市海陵区康源路6号",
         union_reps=4, employer_reps=4, delegates=48,
+        grid=((2450, 150, 40), (2800, 400, 130), (3200, 800, 190), (3600, 1300, 120),
+              (4100, 1900, 50), (4700, 2600, 18), (5400, 3300, 6), (6200, 4000, 2)),
     ),
 ]
 
@@ -162,7 +180,7 @@ def _quick_user(username: str, full_name: str, password_hash: str, actor: User, 
 
 
 def _seed_enterprise(spec: DemoEnterprise, region, names: Iterator[str], password_hash: str,
-                     admin: User) -> None:
+                     admin: User) -> Enterprise:
     employer_chief_name = next(names)  # the legal representative leads the employer side
     enterprise = create_enterprise(
         name=spec.name, credit_code=credit_code(spec), region=region, industry=spec.industry,
@@ -191,6 +209,129 @@ def _seed_enterprise(spec: DemoEnterprise, region, names: Iterator[str], passwor
     member(f"{p}-secretary", next(names), Role.CONGRESS_SECRETARY)
     for n in range(1, spec.delegates - 2 + 1):
         member(_delegate_username(spec, n), next(names), Role.DELEGATE)
+    return enterprise
+
+
+# --- wage grids and negotiations --------------------------------------------------------------
+
+TOPICS = "各能级基本工资和技能津贴标准；年度工资调整办法；工资支付日"
+ADJUSTMENT_RULE = ("每年7月1日起，参照上年度企业经济效益、物价变动和泰州市工资指导线，"
+                   "由双方协商调整各能级工资标准")
+PROMOTION_ITEM = ("能级晋升",
+                  "职工取得高一级职业技能等级证书并经考核合格的，自次月起执行新能级的工资标准。")
+# Three representatives a side (集体合同规定 Art 19): the union chair and the legal representative
+# lead (Art 20, 21).
+REPRESENTATIVES = {
+    "union": (("union-chair", "工会主席"), ("union-2", "工会副主席"), ("union-3", "车间工会主席")),
+    "employer": (("employer-chief", "总经理（法定代表人）"), ("employer-2", "人力资源部经理"),
+                 ("employer-3", "财务部经理")),
+}
+
+
+def current_rows(spec: DemoEnterprise) -> list[GradeRow]:
+    return [GradeRow(grade, base * 100, allowance * 100, headcount)
+            for grade, (base, allowance, headcount) in zip(DEFAULT_GRADES, spec.grid, strict=True)]
+
+
+def _raised(rows: list[GradeRow], bp: int) -> list[GradeRow]:
+    """Every amount raised by `bp` basis points and rounded to 10 yuan; headcounts unchanged."""
+
+    def raise_(fen: int) -> int:
+        return (fen * (10_000 + bp) // 10_000 + 500) // 1000 * 1000
+
+    return [GradeRow(r.grade, raise_(r.base_fen), raise_(r.allowance_fen), r.headcount)
+            for r in rows]
+
+
+def _percent(bp: int) -> str:
+    return f"{bp // 100}.{bp % 100 // 10}%"
+
+
+def _person(spec: DemoEnterprise, role: str) -> User:
+    return find_user(f"{spec.prefix}-{role}")
+
+
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    """A time of `day` in China, stored in UTC."""
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=clock.CHINA).astimezone(UTC)
+
+
+def _request(enterprise: Enterprise, spec: DemoEnterprise, sent_on: date) -> Negotiation:
+    """The union chair's written request (要约书), sent on `sent_on`."""
+    chair = _person(spec, "union-chair")
+    negotiation = negotiations.open_negotiation(
+        enterprise, chair, subject=f"{sent_on.year}年度能级工资集体协商", term_years=2,
+        topics=TOPICS, proposed_at=_at(sent_on + timedelta(days=14), 9),
+        proposed_place=f"{spec.short}行政楼三楼会议室",
+    )
+    negotiations.send_request(negotiation, chair, today=sent_on)
+    return negotiation
+
+
+def _talks(enterprise: Enterprise, spec: DemoEnterprise, sent_on: date) -> Negotiation:
+    """Request, acceptance, three representatives a side, the recorder, the talks on, the
+    clauses filled in."""
+    negotiation = _request(enterprise, spec, sent_on)
+    chair, chief = _person(spec, "union-chair"), _person(spec, "employer-chief")
+    negotiations.accept_request(negotiation, chief, "能级晋升与绩效考核挂钩",
+                                today=sent_on + timedelta(days=5))
+    for side, seats in REPRESENTATIVES.items():
+        lead = chair if side == "union" else chief
+        for i, (role, position) in enumerate(seats):
+            negotiations.appoint_representative(
+                negotiation, lead, side=side, user=_person(spec, role), position=position,
+                is_chief=i == 0, today=sent_on + timedelta(days=7))
+    negotiations.set_recorder(negotiation, chair, _person(spec, "secretary"))
+    negotiations.start_talks(negotiation, chief)
+    negotiations.update_clauses(negotiation, chair, term_years=2,
+                                adjustment_rule=ADJUSTMENT_RULE, pay_day=15)
+    negotiations.add_item(negotiation, chair, *PROMOTION_ITEM)
+    return negotiation
+
+
+def _round(negotiation: Negotiation, spec: DemoEnterprise, held_on: date, union_bp: int,
+           employer_bp: int, outcome: str) -> tuple[Round, WageGrid, WageGrid]:
+    """A round: both sides propose a raise of the grid in force; the recorder minutes it."""
+    chair, chief = _person(spec, "union-chair"), _person(spec, "employer-chief")
+    round_ = negotiations.schedule_round(negotiation, chair, _at(held_on, 14, 30),
+                                         f"{spec.short}行政楼三楼会议室")
+    current = negotiations.current_grid(negotiation.enterprise).grade_rows
+    union = negotiations.submit_proposal(round_, chair, _raised(current, union_bp),
+                                         note=f"各能级工资标准上调{_percent(union_bp)}")
+    employer = negotiations.submit_proposal(round_, chief, _raised(current, employer_bp),
+                                            note=f"各能级工资标准上调{_percent(employer_bp)}")
+    negotiations.write_minutes(
+        round_, _person(spec, "secretary"),
+        f"第{round_.number}轮协商：工会方提出各能级工资标准上调{_percent(union_bp)}，企业方提出"
+        f"上调{_percent(employer_bp)}。{outcome}")
+    return round_, union, employer
+
+
+def _seed_negotiations(enterprises: dict[str, Enterprise], today: date) -> None:
+    specs = {spec.prefix: spec for spec in ENTERPRISES}
+
+    # 永固机械: talking; one round held a week ago, both proposals on the table.
+    yg = specs["yg"]
+    negotiation = _talks(enterprises["yg"], yg, today - timedelta(days=30))
+    _round(negotiation, yg, today - timedelta(days=7), 600, 300,
+           "双方就高技能岗位技能津贴交换意见，约定下一轮继续协商。")
+
+    # 长江船舶: the union's request went out six days ago; the employer's answer is due.
+    _request(enterprises["cj"], specs["cj"], today - timedelta(days=6))
+
+    # 康源药业: agreed in the second round on the employer's 4.5 %, ready for the congress.
+    ky = specs["ky"]
+    negotiation = _talks(enterprises["ky"], ky, today - timedelta(days=50))
+    chair, chief = _person(ky, "union-chair"), _person(ky, "employer-chief")
+    first, _, _ = _round(negotiation, ky, today - timedelta(days=35), 650, 300,
+                         "双方差距较大，企业方承诺下一轮前提供上年度经营数据。")
+    second, _, employer = _round(negotiation, ky, today - timedelta(days=21), 500, 450,
+                                 "工会方同意企业方方案，双方确认协议草案。")
+    for round_ in (first, second):
+        negotiations.confirm_minutes(round_, chair)
+        negotiations.confirm_minutes(round_, chief)
+    negotiations.accept_proposal(negotiation, chair, employer)
+    negotiations.accept_proposal(negotiation, chief, employer)
 
 
 def seed_demo() -> bool:
@@ -213,7 +354,12 @@ def seed_demo() -> bool:
                     global_role=GlobalRole.LABOUR_OFFICER, region=region)
         regions[spec.code] = region
 
+    enterprises = {}
     for spec in ENTERPRISES:
-        _seed_enterprise(spec, regions[spec.region], names, shared_hash, admin)
-
+        enterprises[spec.prefix] = _seed_enterprise(spec, regions[spec.region], names,
+                                                    shared_hash, admin)
+    for spec in ENTERPRISES:
+        negotiations.set_current_grid(enterprises[spec.prefix], _person(spec, "employer-chief"),
+                                      current_rows(spec), note="现行能级工资表（示例数据）")
+    _seed_negotiations(enterprises, clock.today())
     return True

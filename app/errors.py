@@ -75,6 +75,18 @@ def json_error(status: int, message: str, details: dict | None = None, code: str
     return jsonify(body), status
 
 
+def _dotted(messages: dict, prefix: str = "") -> dict[str, list]:
+    """Nested fields' messages under dotted keys, as the operations name them:
+    {"rows": {0: {"base_fen": [...]}}} → {"rows.0.base_fen": [...]}."""
+    flat: dict[str, list] = {}
+    for key, value in messages.items():
+        if isinstance(value, dict):
+            flat.update(_dotted(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
 def _webargs_details(exc: HTTPException) -> tuple[str | None, dict]:
     """webargs puts validation messages under data['messages'][location]."""
     data = getattr(exc, "data", None) or {}
@@ -82,7 +94,7 @@ def _webargs_details(exc: HTTPException) -> tuple[str | None, dict]:
     details: dict = {}
     for location_messages in messages.values():
         if isinstance(location_messages, dict):
-            details.update(location_messages)
+            details.update(_dotted(location_messages))
         elif isinstance(location_messages, list):
             details.setdefault("_body", []).extend(location_messages)
     return data.get("message"), details

@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
     from app.cli import accord_cli
     from app.errors import register_error_handlers
+    from app.negotiations.views import bp as negotiations_bp
     from app.notifications.views import bp as notifications_bp
     from app.orgs.views import admin_bp as admin_orgs_bp
     from app.orgs.views import bp as orgs_bp
@@ -49,15 +50,26 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(orgs_bp)
     app.register_blueprint(admin_orgs_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(negotiations_bp)
     init_api(app)
     register_error_handlers(app)
     app.cli.add_command(accord_cli)
+    if app.config["TICK_EVERY"] > 0:
+        from app import tick
+
+        tick.init_app(app)  # deadlines fire from a background thread (DESIGN §7)
 
     @app.before_request
     def remember_language():
         lang = request.args.get("lang")
         if lang in app.config["LANGUAGES"] and not request.path.startswith("/api/"):
             session["lang"] = lang
+
+    @app.before_request
+    def sync_holiday_schedules():
+        from app.orgs.operations import sync_calendar
+
+        sync_calendar(force=False)
 
     @app.after_request
     def commit_or_roll_back(response):

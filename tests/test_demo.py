@@ -1,13 +1,30 @@
 """The demo data: loaded once, complete, and every advertised login works."""
 
+from datetime import date
+
+import pytest
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
+from app.audit.operations import verify_chains
 from app.auth.models import Membership, Role, User
 from app.auth.operations import authenticate
 from app.demo import DEMO_PASSWORD, ENTERPRISES, REGIONS, demo_logins, seed_demo
+from app.negotiations import operations as negotiations
+from app.negotiations.models import Negotiation, Representative, Round, WageGrid
+from app.notifications.models import Notification
 from app.orgs.models import Enterprise, Region, WageGuideline
 from workflows.credit_code import credit_code_problem
+from workflows.rules import DEFAULT_GRADES, grid_problems
+
+# The demo dates its negotiations back from today; a fixed today keeps the test inside the years
+# the holiday calendar knows.
+SEEDED_ON = date(2026, 9, 14)
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch):
+    monkeypatch.setattr("app.clock.today", lambda: SEEDED_ON)
 
 REGION_CODES = [r.code for r in REGIONS]
 ENTERPRISE_NAMES = [e.name for e in ENTERPRISES]
@@ -49,7 +66,8 @@ def test_seed_creates_regions_enterprises_and_people(db_session):
 
 def test_seed_twice_changes_nothing(db_session):
     assert seed_demo() is True
-    models = (User, Membership, Region, WageGuideline, Enterprise, AuditEvent)
+    models = (User, Membership, Region, WageGuideline, Enterprise, AuditEvent, Negotiation,
+              Representative, Round, WageGrid, Notification)
     before = {model: _count(db_session, model) for model in models}
 
     assert seed_demo() is False
@@ -64,3 +82,64 @@ def test_every_demo_login_authenticates(db_session):
         assert description
         assert authenticate(username, DEMO_PASSWORD) is not None, username
         assert authenticate(username, "wrong-password") is None, username
+
+
+def _enterprise(db_session, prefix: str) -> Enterprise:
+    name = next(e.name for e in ENTERPRISES if e.prefix == prefix)
+    return db_session.scalar(select(Enterprise).where(Enterprise.name == name))
+
+
+def _negotiation(db_session, prefix: str) -> Negotiation:
+    return db_session.scalars(select(Negotiation).where(
+        Negotiation.enterprise_id == _enterprise(db_session, prefix).id)).one()
+
+
+def test_every_enterprise_has_a_plausible_eight_grade_grid_in_force(db_session):
+    seed_demo()
+    for spec in ENTERPRISES:
+        enterprise = _enterprise(db_session, spec.prefix)
+        rows = negotiations.current_grid(enterprise).grade_rows
+        assert [r.grade for r in rows] == DEFAULT_GRADES
+        assert grid_problems(rows, enterprise.region.minimum_wage_fen) == []
+        totals = [r.total_fen for r in rows]
+        assert totals == sorted(set(totals)), spec.prefix  # strictly rising
+        assert 0.6 <= sum(r.headcount for r in rows) / enterprise.headcount <= 0.9
+
+
+def test_yonggu_is_negotiating_with_a_minuted_round_of_two_proposals(db_session):
+    seed_demo()
+    n = _negotiation(db_session, "yg")
+    assert n.state == "negotiating"
+    assert negotiations.representative_problems(n) == []
+    for side in ("union", "employer"):
+        assert len(n.active_representatives(side)) == 3
+    assert n.chief("union").user == n.enterprise.union_chair
+    assert n.chief("employer").name == n.enterprise.legal_representative
+    assert n.recorder_user.username == "yg-secretary"
+    assert n.adjustment_rule and n.pay_day and n.items
+    [round_] = n.rounds
+    assert round_.minutes and {p.side for p in round_.proposals} == {"union", "employer"}
+
+
+def test_changjiang_awaits_the_employers_answer_within_its_deadline(db_session):
+    seed_demo()
+    n = _negotiation(db_session, "cj")
+    assert n.state == "requested" and n.initiator_side == "union"
+    assert n.responded_on is None and n.response_due > SEEDED_ON
+    assert not negotiations.is_response_overdue(n)
+
+
+def test_kangyuan_is_agreed_on_one_grid_both_sides_accepted(db_session):
+    seed_demo()
+    n = _negotiation(db_session, "ky")
+    assert n.state == "agreed"
+    assert n.agreed_grid_id is not None and n.agreed_revision == n.revision
+    assert n.accepted_package("union") == n.accepted_package("employer") is not None
+    assert all(r.confirmed for r in n.rounds)
+
+
+def test_the_demo_audit_log_verifies_and_no_deadline_is_overdue_on_the_day(db_session):
+    seed_demo()
+    checked, broken = verify_chains()
+    assert broken is None and checked > 0
+    assert negotiations.flag_overdue() == {"responses": 0, "refills": 0, "disputes": 0}

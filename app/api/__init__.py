@@ -53,14 +53,14 @@ def require_token():
 
 
 def init_api(app: Flask) -> None:
-    from app.api import audit, auth, notifications, orgs
+    from app.api import audit, auth, negotiations, notifications, orgs
 
     api.init_app(app, spec_kwargs={
         "info": {"description": "Skill-grade wage collective negotiation (能级工资集体协商)."},
         "security": [{"bearerAuth": []}],
     })
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    for module in (auth, orgs, notifications, audit):
+    for module in (auth, orgs, negotiations, notifications, audit):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix="/api/v1")
         # Per app, not on the shared blueprint object: create_app may run more than once.

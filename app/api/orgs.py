@@ -2,8 +2,10 @@
 
 from functools import wraps
 
+import marshmallow as ma
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
+from marshmallow import validate
 from sqlalchemy import select
 
 from app.api.auth import admin_only, require_admin
@@ -21,6 +23,7 @@ from app.orgs.schemas import (
     RegionSchema,
     RegionUpdateSchema,
 )
+from workflows import calendar
 
 blp = Blueprint("api_orgs", __name__, description="Regions, enterprises and memberships")
 
@@ -156,3 +159,51 @@ def remove_membership(membership_id):
     get_enterprise_or_404(membership.enterprise_id, current_user)
     require_admin()
     auth_operations.remove_membership(membership, current_user)
+
+
+class HolidayScheduleInSchema(ma.Schema):
+    holidays = ma.fields.List(ma.fields.Date(), required=True)
+    workdays = ma.fields.List(ma.fields.Date(), load_default=list)
+    source = ma.fields.String(required=True, validate=validate.Length(min=1, max=300))
+
+
+class HolidayScheduleSchema(ma.Schema):
+    year = ma.fields.Integer()
+    holidays = ma.fields.List(ma.fields.String(), metadata={"description": "ISO dates"})
+    workdays = ma.fields.List(ma.fields.String(), metadata={"description": "ISO dates"})
+    source = ma.fields.String()
+
+
+class CalendarSchema(ma.Schema):
+    package_years = ma.fields.List(ma.fields.Integer(), metadata={
+        "description": "first and last year the calendar package knows"})
+    covered_years = ma.fields.List(ma.fields.Integer(), metadata={
+        "description": "first and last year deadlines can be counted in"})
+    schedules = ma.fields.List(ma.fields.Nested(HolidayScheduleSchema))
+
+
+def _calendar_answer():
+    return {
+        "package_years": [calendar.PACKAGE_YEARS[0], calendar.PACKAGE_YEARS[-1]],
+        "covered_years": [calendar.covered_years()[0], calendar.covered_years()[-1]],
+        "schedules": operations.holiday_schedules(),
+    }
+
+
+@blp.get("/calendar")
+@blp.response(200, CalendarSchema)
+def get_calendar():
+    """The years deadlines can be counted in, and the schedules entered from official notices."""
+    return _calendar_answer()
+
+
+@blp.put("/calendar/<int:year>")
+@admin_only
+@blp.arguments(HolidayScheduleInSchema)
+@blp.response(200, CalendarSchema)
+def put_holiday_schedule(data, year):
+    """Enter a year's holiday schedule from the State Council's notice (federation admin)."""
+    operations.set_holiday_schedule(
+        year, "\n".join(d.isoformat() for d in data["holidays"]),
+        "\n".join(d.isoformat() for d in data["workdays"]), data["source"], current_user)
+    return _calendar_answer()

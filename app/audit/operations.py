@@ -16,6 +16,7 @@ log = logging.getLogger("accord.audit")
 
 # How each action reads in a history list; a domain adds its own actions here.
 ACTION_LABELS = {
+    "holiday_schedule_set": _l("Holiday schedule entered"),
     "user_created": _l("User created"),
     "user_updated": _l("User updated"),
     "profile_updated": _l("Profile updated"),
@@ -30,6 +31,39 @@ ACTION_LABELS = {
     "enterprise_updated": _l("Enterprise details changed"),
     "membership_added": _l("Member added"),
     "membership_removed": _l("Member removed"),
+    # negotiations (集体协商)
+    "opened": _l("Negotiation opened as a draft"),
+    "request_edited": _l("Written request edited"),
+    "send_request": _l("Written request sent"),
+    "accept": _l("Request accepted"),
+    "refuse": _l("Request refused"),
+    "response_overdue": _l("Written response overdue"),
+    "escalate": _l("Dispute coordination asked for"),
+    "withdraw": _l("Request withdrawn"),
+    "representative_appointed": _l("Representative appointed"),
+    "representative_vacated": _l("Representative left"),
+    "refill_overdue": _l("Vacant seat not refilled in time"),
+    "recorder_set": _l("Recorder named"),
+    "start_talks": _l("Talks started"),
+    "round_scheduled": _l("Round scheduled"),
+    "minutes_written": _l("Minutes written"),
+    "minutes_confirmed": _l("Minutes confirmed"),
+    "proposal_submitted": _l("Wage grid proposed"),
+    "proposal_accepted": _l("Proposal accepted"),
+    "clauses_changed": _l("Clauses changed"),
+    "item_added": _l("Draft item added"),
+    "item_changed": _l("Draft item changed"),
+    "item_removed": _l("Draft item removed"),
+    "suspension_proposed": _l("Suspension proposed"),
+    "suspend": _l("Talks suspended"),
+    "resume": _l("Talks resumed"),
+    "extend_dispute": _l("Dispute coordination extended"),
+    "resolve_dispute": _l("Dispute resolved"),
+    "dispute_overdue": _l("Dispute coordination past its end"),
+    "abandon": _l("Negotiation abandoned"),
+    "agree": _l("Draft agreed"),
+    "reopen": _l("Talks reopened"),
+    "current_grid_set": _l("Current wage grid recorded"),
 }
 
 

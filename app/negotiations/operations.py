@@ -236,6 +236,7 @@ def escalate(negotiation: Negotiation, actor: User, today: date | None = None) -
     negotiation.dispute_started_on = today
     negotiation.dispute_extension_days = 0
     negotiation.dispute_due = rules.dispute_deadline(today, profile)
+    negotiation.dispute_overdue_flagged_at = None  # a new period, flagged anew when it passes
     db.session.flush()
     people = (_side_people(negotiation, rules.UNION) + _side_people(negotiation, rules.EMPLOYER)
               + _coordinators(negotiation))
@@ -278,9 +279,9 @@ def appoint_representative(negotiation: Negotiation, actor: User, *, side: str,
                          "until the talks end."))
     if user is not None:
         if user.id not in {m.user_id for m in negotiation.enterprise.memberships}:
-            raise InvalidInput("username", _("%(name)s is not a member of this enterprise; "
-                                             "an outsider joins as an outside expert.",
-                                             name=user.full_name))
+            # No name: the message must not tell who exists in other enterprises.
+            raise InvalidInput("username", _("No member of this enterprise has that username; "
+                                             "an outsider joins as an outside expert."))
         name = user.full_name
         if any(r.user_id == user.id for r in negotiation.active_representatives()):
             # 集体合同规定 Art 24
@@ -389,6 +390,8 @@ def write_minutes(round_: Round, actor: User, minutes: str) -> None:
     negotiation = lock(round_.negotiation)
     if actor.id != negotiation.recorder_user_id:
         raise NotPermitted(_("Only the recorder writes the minutes (集体合同规定 Art 33)."))
+    if negotiation.state in workflow.TERMINAL:
+        raise Conflict(_("The negotiation has ended; its minutes are final."))
     if not minutes.strip():
         raise InvalidInput("minutes", _("The minutes are empty."))
     if round_.confirmed:
@@ -520,8 +523,9 @@ def comparison(negotiation: Negotiation) -> list[Column]:
     base = current.grade_rows if current else None
     columns = []
     if current is not None:
+        # No band: the grid in force is the baseline, not a proposal to weigh (试行办法 Art 8).
         columns.append(Column(str(_l("Current grid")), current,
-                              rules.cost_grid(base, base, band), frozenset()))
+                              rules.cost_grid(base, base), frozenset()))
     for round_ in negotiation.rounds:
         for grid in sorted(round_.proposals, key=lambda g: g.side != rules.UNION):
             label = _("Round %(n)d · %(side)s", n=round_.number,
@@ -732,6 +736,7 @@ def extend_dispute(negotiation: Negotiation, actor: User, days: int) -> None:
     negotiation.dispute_extension_days = days
     negotiation.dispute_due = rules.dispute_deadline(negotiation.dispute_started_on, profile,
                                                      extension_days=days)
+    negotiation.dispute_overdue_flagged_at = None  # the new end date is flagged when it passes
     db.session.flush()
 
 
@@ -778,3 +783,100 @@ def deadlines(negotiation: Negotiation, today: date | None = None) -> list[Deadl
         running.append((_("Talks resume"), negotiation.resume_on, "集体合同规定 Art 35"))
     return [Deadline(label, due, days_left(today, due), article)
             for label, due, article in running if due is not None]
+
+
+# --- deadlines that pass without action (`flask accord tick`) ---------------------------------
+
+def flag_overdue(today: date | None = None) -> dict[str, int]:
+    """Flag each deadline that passed without action, once: the written response (Art 32), the
+    refill of a vacant seat (Art 31) and the dispute coordination (Art 52). Each flag writes one
+    audit event and tells the people concerned; nothing changes state — the sides decide what
+    follows. Returns how many of each were flagged today."""
+    today = today or clock.today()
+    return {
+        "responses": _flag_overdue_responses(today),
+        "refills": _flag_overdue_refills(today),
+        "disputes": _flag_overdue_disputes(today),
+    }
+
+
+def _both_sides_and_coordinators(negotiation: Negotiation) -> list[User]:
+    people = (_side_people(negotiation, rules.UNION) + _side_people(negotiation, rules.EMPLOYER)
+              + _coordinators(negotiation))
+    return list(dict.fromkeys(people))  # once each, in a stable order
+
+
+def _flag_overdue_responses(today: date) -> int:
+    # 集体合同规定 Art 32: no written response within the period; the requesting side may now ask
+    # for coordination (escalate).
+    candidates = db.session.scalars(
+        select(Negotiation).where(
+            Negotiation.state == "requested", Negotiation.responded_on.is_(None),
+            Negotiation.response_due < today, Negotiation.overdue_flagged_at.is_(None),
+        ).order_by(Negotiation.id)
+    ).all()
+    flagged = 0
+    for negotiation in candidates:
+        lock(negotiation)
+        if negotiation.overdue_flagged_at is not None or \
+                not is_response_overdue(negotiation, today):
+            continue  # answered or flagged by someone else since the query
+        negotiation.overdue_flagged_at = clock.now()
+        db.session.flush()
+        due = negotiation.response_due.isoformat()
+        record(negotiation, "response_overdue", None, data={"response_due": due})
+        _notify(_both_sides_and_coordinators(negotiation), "response_overdue", negotiation,
+                due=due)
+        flagged += 1
+    return flagged
+
+
+def _flag_overdue_refills(today: date) -> int:
+    # 集体合同规定 Art 31: a vacant seat is refilled within 15 days; the side that owes it is told.
+    candidates = db.session.scalars(
+        select(Representative).join(Negotiation).where(
+            Negotiation.state.in_(OPEN_STATES), Representative.vacated_on.is_not(None),
+            Representative.refilled_by_id.is_(None), Representative.refill_due < today,
+            Representative.refill_overdue_flagged_at.is_(None),
+        ).order_by(Representative.id)
+    ).all()
+    flagged = 0
+    for rep in candidates:
+        negotiation = lock(rep.negotiation)
+        db.session.refresh(rep)  # read after the lock: a refill may have just been committed
+        if rep.refilled_by_id is not None or rep.refill_overdue_flagged_at is not None or \
+                negotiation.state not in OPEN_STATES:
+            continue
+        rep.refill_overdue_flagged_at = clock.now()
+        db.session.flush()
+        due = rep.refill_due.isoformat()
+        record(negotiation, "refill_overdue", None, data={
+            "representative_id": rep.id, "side": rep.side, "name": rep.name, "refill_due": due})
+        _notify(_side_people(negotiation, rep.side), "refill_overdue", negotiation,
+                name=rep.name, due=due)
+        flagged += 1
+    return flagged
+
+
+def _flag_overdue_disputes(today: date) -> int:
+    # 集体合同规定 Art 52: the coordination period (with its one extension) has run out.
+    candidates = db.session.scalars(
+        select(Negotiation).where(
+            Negotiation.state == "in_dispute", Negotiation.dispute_due < today,
+            Negotiation.dispute_overdue_flagged_at.is_(None),
+        ).order_by(Negotiation.id)
+    ).all()
+    flagged = 0
+    for negotiation in candidates:
+        lock(negotiation)
+        if negotiation.dispute_overdue_flagged_at is not None or \
+                negotiation.state != "in_dispute" or not negotiation.dispute_due < today:
+            continue
+        negotiation.dispute_overdue_flagged_at = clock.now()
+        db.session.flush()
+        due = negotiation.dispute_due.isoformat()
+        record(negotiation, "dispute_overdue", None, data={"dispute_due": due})
+        _notify(_both_sides_and_coordinators(negotiation), "dispute_overdue", negotiation,
+                due=due)
+        flagged += 1
+    return flagged

@@ -4,7 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, IntegerField, SelectField, StringField
+from wtforms import DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from app.forms import choices
@@ -81,3 +81,11 @@ class EnterpriseForm(FlaskForm):
         self.union_chair_id.choices = choices([(0, _l("Not named"))] + [
             (u.id, f"{u.full_name} ({u.username})") for u in union_reps
         ])
+
+
+class HolidayScheduleForm(FlaskForm):
+    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=2000, max=2100)])
+    holidays = TextAreaField(_l("Holidays (放假)"), validators=[DataRequired()])
+    workdays = TextAreaField(_l("Weekend days worked in exchange (调休上班)"))
+    source = StringField(_l("Source (the State Council's notice)"),
+                         validators=[DataRequired(), Length(max=300)])

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import fields
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import UTCDateTime, utcnow
 from app.extensions import db
+from workflows.calendar import YearSchedule
 from workflows.rules import RuleProfile
 
 DEFAULTS = RuleProfile()
@@ -136,3 +137,30 @@ class Enterprise(db.Model):
         if user.is_labour_officer and user.region_id == self.region_id:
             return True
         return self.id in user.enterprise_ids
+
+
+class HolidaySchedule(db.Model):
+    """A year's official holiday schedule (节假日安排) entered from the State Council's notice, for
+    a year the calendar package does not know yet; deadlines in that year count with it."""
+
+    __tablename__ = "holiday_schedules"
+    __table_args__ = (CheckConstraint("year BETWEEN 2000 AND 2100", "year"),)
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    holidays: Mapped[list] = mapped_column(JSON)  # ISO dates
+    workdays: Mapped[list] = mapped_column(JSON)  # ISO dates of weekend days worked (调休)
+    source: Mapped[str] = mapped_column(String(300))
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    entered_by = relationship("User")
+
+    @property
+    def id(self) -> int:
+        """The year names the schedule, in the audit log too."""
+        return self.year
+
+    @property
+    def schedule(self) -> YearSchedule:
+        return YearSchedule(self.year, frozenset(map(date.fromisoformat, self.holidays)),
+                            frozenset(map(date.fromisoformat, self.workdays)))

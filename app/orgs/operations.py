@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import fields
 
 from flask_babel import gettext as _
@@ -10,11 +11,13 @@ from sqlalchemy import select
 from app.audit.operations import record
 from app.errors import InvalidInput, translate
 from app.extensions import db
-from app.orgs.models import Enterprise, Region, WageGuideline
+from app.orgs.models import Enterprise, HolidaySchedule, Region, WageGuideline
+from workflows import calendar
 from workflows.credit_code import credit_code_problem
 from workflows.rules import DAY_COUNTING_MODES, RuleProfile
 
 PROFILE_FIELDS = [f.name for f in fields(RuleProfile)]
+SYNC_EVERY = 30  # seconds
 
 
 def _check_region_values(values: dict) -> None:
@@ -146,3 +149,49 @@ def update_enterprise(enterprise: Enterprise, actor, **values) -> Enterprise:
     db.session.flush()
     record(enterprise, "enterprise_updated", actor, data={"changed": changed})
     return enterprise
+
+
+def set_holiday_schedule(year: int, holidays_text: str, workdays_text: str, source: str,
+                         actor) -> HolidaySchedule:
+    """Enter a year's holiday schedule from the State Council's notice (国务院办公厅关于…年部分
+    节假日安排的通知), for a year the calendar package does not know yet."""
+    holidays, problems = calendar.parse_days(holidays_text)
+    if problems:
+        raise InvalidInput("holidays", translate(problems[0]))
+    workdays, problems = calendar.parse_days(workdays_text)
+    if problems:
+        raise InvalidInput("workdays", translate(problems[0]))
+    if not source.strip():
+        raise InvalidInput("source", _("Name the notice the schedule comes from."))
+    sync_calendar()
+    problems = calendar.schedule_problems(calendar.YearSchedule(year, holidays, workdays))
+    if problems:
+        raise InvalidInput("year", translate(problems[0]))
+    row = db.session.get(HolidaySchedule, year) or HolidaySchedule(year=year)
+    row.holidays = sorted(d.isoformat() for d in holidays)
+    row.workdays = sorted(d.isoformat() for d in workdays)
+    row.source, row.entered_by_id = source.strip(), actor.id if actor else None
+    db.session.add(row)
+    db.session.flush()
+    record(row, "holiday_schedule_set", actor, data={
+        "year": year, "holidays": len(holidays), "workdays": len(workdays),
+        "source": row.source})
+    sync_calendar()
+    return row
+
+
+def holiday_schedules() -> list[HolidaySchedule]:
+    return list(db.session.scalars(select(HolidaySchedule).order_by(HolidaySchedule.year)))
+
+
+_synced_at = -SYNC_EVERY
+
+
+def sync_calendar(force: bool = True) -> None:
+    """Give the deadline calendar the schedules entered here. Requests call it unforced: each
+    process reads the (tiny) table at most every SYNC_EVERY seconds."""
+    global _synced_at
+    if not force and time.monotonic() - _synced_at < SYNC_EVERY:
+        return
+    calendar.publish(row.schedule for row in holiday_schedules())
+    _synced_at = time.monotonic()

@@ -15,11 +15,21 @@ from app.auth.models import Membership, Role, User
 from app.errors import InvalidInput
 from app.extensions import db
 from app.forms import show_errors
+from app.negotiations.models import Negotiation
 from app.orgs import operations
 from app.orgs.access import get_enterprise_or_404, visible_enterprises_query
-from app.orgs.forms import EnterpriseForm, GuidelineForm, RegionForm, percent_to_bp, yuan_to_fen
+from app.orgs.forms import (
+    EnterpriseForm,
+    GuidelineForm,
+    HolidayScheduleForm,
+    RegionForm,
+    percent_to_bp,
+    yuan_to_fen,
+)
 from app.orgs.models import Enterprise, Region
 from app.orgs.operations import PROFILE_FIELDS
+from workflows import calendar as deadline_calendar
+from workflows.negotiation import STATE_LABELS
 from workflows.rules import RuleProfile
 
 bp = Blueprint("orgs", __name__)
@@ -38,8 +48,12 @@ def home():
 def enterprise(enterprise_id: int):
     enterprise = get_enterprise_or_404(enterprise_id, current_user)
     members = sorted(enterprise.memberships, key=lambda m: (m.role, m.user.full_name))
+    negotiations = db.session.scalars(
+        select(Negotiation).where(Negotiation.enterprise_id == enterprise.id)
+        .order_by(Negotiation.id.desc())).all()
     return render_template("orgs/enterprise.html", enterprise=enterprise, members=members,
-                           roles=ROLE_LABELS, my_roles=current_user.roles_in(enterprise.id))
+                           roles=ROLE_LABELS, my_roles=current_user.roles_in(enterprise.id),
+                           negotiations=negotiations, state_labels=STATE_LABELS)
 
 
 def _enterprise_to_administer(enterprise_id: int) -> Enterprise:
@@ -246,3 +260,28 @@ def remove_membership(membership_id: int):
     auth_operations.remove_membership(membership, current_user)
     flash(_("Membership removed."), "success")
     return redirect(url_for("admin_orgs.edit_enterprise", enterprise_id=enterprise_id))
+
+
+@admin_bp.route("/calendar", methods=["GET", "POST"])
+@admin_required
+def calendar():
+    """The holiday schedules: the package's years, and those entered from the official notice."""
+    form = HolidayScheduleForm()
+    if request.method == "GET":
+        form.year.data = deadline_calendar.covered_years()[-1] + 1
+    if form.validate_on_submit():
+        try:
+            operations.set_holiday_schedule(form.year.data, form.holidays.data,
+                                            form.workdays.data or "", form.source.data,
+                                            current_user)
+        except InvalidInput as exc:
+            show_errors(form, exc)
+        else:
+            flash(_("The holiday schedule of %(year)d is saved; deadlines in that year now count "
+                    "with it.", year=form.year.data), "success")
+            return redirect(url_for("admin_orgs.calendar"))
+    return render_template(
+        "admin/calendar.html", form=form, schedules=operations.holiday_schedules(),
+        package_years=deadline_calendar.PACKAGE_YEARS,
+        covered=deadline_calendar.covered_years(),
+    ), 422 if form.errors else 200
