@@ -11,7 +11,10 @@ from workflows.messages import Message
 def translate(message: Message) -> str:
     """A workflow message in the reader's language; its word values (state and action labels,
     sides) are translated too, names and figures come through unchanged."""
-    params = {k: _(v) if isinstance(v, str) and v else v for k, v in message.params.items()}
+    params = {
+        k: translate(v) if isinstance(v, Message) else _(v) if isinstance(v, str) and v else v
+        for k, v in message.params.items()
+    }
     return _(message.template, **params)
 
 

@@ -102,8 +102,8 @@ def _representatives_ready(event: EventData) -> bool:
     problems = _arg(event, "representative_problems")
     if problems:
         raise TransitionNotAllowed(
-            N_("the representatives are not ready: %(problem)s (%(count)d problems)"),
-            problem=str(problems[0]),
+            N_("the representatives are not ready (problems to fix: %(count)d); first: %(problem)s"),
+            problem=problems[0],
             count=len(problems),
         )
     # 集体合同规定 Art 33: a neutral recorder is appointed before the talks.
@@ -163,8 +163,7 @@ def _every_item_passed(event: EventData) -> bool:
     failed = _arg(event, "failed_items")
     if failed:
         raise TransitionNotAllowed(
-            N_("the congress rejected %(count)d items: %(items)s"),
-            count=len(failed),
+            N_("items rejected by the congress: %(items)s"),
             items=", ".join(str(item) for item in failed),
         )
     return True

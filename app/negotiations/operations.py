@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -674,8 +675,9 @@ def draft_items(negotiation: Negotiation) -> list[Item]:
         (str(_l("Wage standards (skill-grade wage grid)")),
          _("The skill-grade wage grid agreed in round %(n)d.", n=grid.round.number)
          if grid is not None else _("The wage grid both sides accept.")),
-        (str(_l("Term")), _("%(n)d years from the day the contract takes effect.",
-                            n=negotiation.term_years)),
+        (str(_l("Term")), ngettext("%(num)d year from the day the contract takes effect.",
+                                   "%(num)d years from the day the contract takes effect.",
+                                   negotiation.term_years)),
         (str(_l("Annual wage adjustment")), negotiation.adjustment_rule or "—"),
         (str(_l("Pay day")), _("Wages are paid on day %(d)s of each month.",
                                d=negotiation.pay_day or "—")),

@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from flask_babel import force_locale
 
 from app.audit.operations import history
 from app.errors import Conflict, InvalidInput, NotPermitted
@@ -66,7 +67,7 @@ def test_a_person_cannot_sit_on_both_sides(walk, world):
     with pytest.raises(NotPermitted):
         ops.appoint_representative(n, world.union_chief, side="employer",
                                    user=world.delegates[0])
-    with pytest.raises(InvalidInput, match="already a representative"):
+    with force_locale("en"), pytest.raises(InvalidInput, match="already a representative"):
         ops.appoint_representative(n, world.employer_chief, side="employer",
                                    user=world.delegates[0])
 
@@ -107,7 +108,7 @@ def test_minutes_by_the_recorder_confirmed_by_both_chiefs(walk, world):
 
 def test_one_proposal_per_side_per_round(walk, world):
     n, round_, _u, _e = walk.with_proposals()
-    with pytest.raises(Conflict, match="already"):
+    with force_locale("en"), pytest.raises(Conflict, match="already"):
         ops.submit_proposal(round_, world.union_chief, grid_rows(400_00))
 
 
@@ -178,3 +179,13 @@ def test_every_step_is_in_the_audit_history(walk):
     actions = [e.action for e in history(n)]
     assert actions[:3] == ["opened", "send_request", "accept"]
     assert actions[-1] == "agree"
+
+
+def test_a_workflow_reason_reads_wholly_in_chinese(walk, world, client, auth):
+    """The problem inside 'the representatives are not ready' is translated too."""
+    n = walk.preparing()
+    auth.login(world.union_chief)
+    response = client.post(f"/negotiations/{n.id}/start")
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "协商代表" in page and "representatives" not in page

@@ -128,7 +128,8 @@ def _with(trigger: str, **changes) -> dict:
                     Message("no recorder has been appointed"),
                 ],
             ),
-            "the representatives are not ready: the union side has 2 representatives (2 problems)",
+            "the representatives are not ready (problems to fix: 2); first: the union side has 2 "
+            "representatives",
         ),
         (
             "start_talks",
@@ -206,7 +207,7 @@ def _with(trigger: str, **changes) -> dict:
             "ratify",
             "in_congress",
             {"failed_items": ["第二条 基本工资", "第三条 技能津贴"]},
-            "the congress rejected 2 items: 第二条 基本工资, 第三条 技能津贴",
+            "items rejected by the congress: 第二条 基本工资, 第三条 技能津贴",
         ),
         (
             "reject",
