@@ -16,6 +16,7 @@ run: $(VENV)/.installed system-packages $(MO_FILES)
 	ACCORD_TICK_EVERY=$${ACCORD_TICK_EVERY:-60} $(FLASK) run --host 127.0.0.1 --port 5000
 
 test: $(VENV)/.installed-dev system-packages $(MO_FILES)
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$ACCORD_TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "ACCORD_TEST_DATABASE_URL is not set: the PostgreSQL pass is skipped"; fi
@@ -51,5 +52,5 @@ translations-extract: $(VENV)/.installed
 	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
 lint: $(VENV)/.installed-dev
-	$(VENV)/bin/ruff check app workflows tests benchmarks
-	$(VENV)/bin/ruff format --check app workflows tests benchmarks
+	$(VENV)/bin/ruff check app workflows tests
+	$(VENV)/bin/ruff format --check app workflows tests

@@ -65,8 +65,9 @@ def create_user_command(username, full_name, email, global_role, region_code, pa
             region = db.session.scalar(select(Region).where(Region.code == region_code))
             if region is None:
                 raise click.BadParameter(f"no region with code {region_code}")
-        user = create_user(username, full_name, password, email=email,
-                           global_role=global_role, region=region)
+        user = create_user(
+            username, full_name, password, email=email, global_role=global_role, region=region
+        )
     click.echo(f"Created user {user.username}.")
 
 

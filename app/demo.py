@@ -66,12 +66,18 @@ class DemoEnterprise:
 
 REGIONS = [
     DemoRegion(
-        code="taizhou-hailing", name="泰州市海陵区", english="Hailing", officer="officer-hailing",
+        code="taizhou-hailing",
+        name="泰州市海陵区",
+        english="Hailing",
+        officer="officer-hailing",
         minimum_wage_fen=2490_00,
         guidelines={2025: (300, 500, 700), 2026: (250, 450, 650)},
     ),
     DemoRegion(
-        code="taizhou-jingjiang", name="靖江市", english="Jingjiang", officer="officer-jingjiang",
+        code="taizhou-jingjiang",
+        name="靖江市",
+        english="Jingjiang",
+        officer="officer-jingjiang",
         minimum_wage_fen=2260_00,
         guidelines={2025: (300, 500, 700), 2026: (300, 480, 660)},
     ),
@@ -81,47 +87,136 @@ REGIONS = [
 # division (321202 海陵区, 321282 靖江市); 9-17: a fictional organisation code.
 ENTERPRISES = [
     DemoEnterprise(
-        prefix="yg", short="永固机械", name="泰州永固机械制造有限公司",
-        english="Yonggu Machinery", region="taizhou-hailing",
-        credit_prefix="91321202MA1YG7K23", industry="机械制造", headcount=1260,
+        prefix="yg",
+        short="永固机械",
+        name="泰州永固机械制造有限公司",
+        english="Yonggu Machinery",
+        region="taizhou-hailing",
+        credit_prefix="91321202MA1YG7K23",
+        industry="机械制造",
+        headcount=1260,
         address="江苏省泰州市海陵区工业园区永固路18号",
-        union_reps=4, employer_reps=3, delegates=36,
-        grid=((2400, 200, 80), (2700, 400, 210), (3100, 700, 300), (3500, 1100, 220),
-              (4000, 1600, 90), (4600, 2200, 35), (5200, 2900, 10), (6000, 3600, 3)),
+        union_reps=4,
+        employer_reps=3,
+        delegates=36,
+        grid=(
+            (2400, 200, 80),
+            (2700, 400, 210),
+            (3100, 700, 300),
+            (3500, 1100, 220),
+            (4000, 1600, 90),
+            (4600, 2200, 35),
+            (5200, 2900, 10),
+            (6000, 3600, 3),
+        ),
     ),
     DemoEnterprise(
-        prefix="cj", short="长江船舶", name="靖江长江船舶重工有限公司",
-        english="Changjiang Shipbuilding", region="taizhou-jingjiang",
-        credit_prefix="91321282MA1CJ4R86", industry="船舶制造", headcount=2850,
+        prefix="cj",
+        short="长江船舶",
+        name="靖江长江船舶重工有限公司",
+        english="Changjiang Shipbuilding",
+        region="taizhou-jingjiang",
+        credit_prefix="91321282MA1CJ4R86",
+        industry="船舶制造",
+        headcount=2850,
         address="江苏省靖江市新港园区沿江大道99号",
-        union_reps=3, employer_reps=4, delegates=57,
-        grid=((2200, 200, 150), (2500, 500, 520), (2900, 900, 700), (3300, 1400, 480),
-              (3800, 2000, 190), (4400, 2700, 60), (5000, 3400, 15), (5800, 4200, 5)),
+        union_reps=3,
+        employer_reps=4,
+        delegates=57,
+        grid=(
+            (2200, 200, 150),
+            (2500, 500, 520),
+            (2900, 900, 700),
+            (3300, 1400, 480),
+            (3800, 2000, 190),
+            (4400, 2700, 60),
+            (5000, 3400, 15),
+            (5800, 4200, 5),
+        ),
     ),
     DemoEnterprise(
-        prefix="ky", short="康源药业", name="泰州康源药业有限公司",
-        english="Kangyuan Pharmaceutical", region="taizhou-hailing",
-        credit_prefix="91321202MA1KY3P51", industry="医药制造", headcount=740,
+        prefix="ky",
+        short="康源药业",
+        name="泰州康源药业有限公司",
+        english="Kangyuan Pharmaceutical",
+        region="taizhou-hailing",
+        credit_prefix="91321202MA1KY3P51",
+        industry="医药制造",
+        headcount=740,
         address="江苏省泰州市海陵区康源路6号",
-        union_reps=4, employer_reps=4, delegates=48,
-        grid=((2450, 150, 40), (2800, 400, 130), (3200, 800, 190), (3600, 1300, 120),
-              (4100, 1900, 50), (4700, 2600, 18), (5400, 3300, 6), (6200, 4000, 2)),
+        union_reps=4,
+        employer_reps=4,
+        delegates=48,
+        grid=(
+            (2450, 150, 40),
+            (2800, 400, 130),
+            (3200, 800, 190),
+            (3600, 1300, 120),
+            (4100, 1900, 50),
+            (4700, 2600, 18),
+            (5400, 3300, 6),
+            (6200, 4000, 2),
+        ),
     ),
 ]
 
 # 40 surnames and 53 given names: as 40 and 53 are coprime, person n gets a name no one
 # before them (among the first 2120) has.
-SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
-    "郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡丁"
-)
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡丁"
 GIVEN_NAMES = (
-    "建国", "海燕", "志强", "秀英", "伟", "丽娟", "军", "晓东", "桂兰", "明",
-    "玉梅", "国平", "静", "春华", "立新", "芳", "德明", "红霞", "永刚", "婷",
-    "卫东", "淑珍", "勇", "晓燕", "洪涛", "敏", "文杰", "美玲", "建华", "雪梅",
-    "宏伟", "小红", "振华", "丹", "家豪", "秀兰", "鹏", "艳", "俊杰", "金凤",
-    "磊", "慧", "志勇", "凤英", "浩然", "琳", "国庆", "佳怡", "亮", "翠萍",
-    "子轩", "雅琴", "长林",
+    "建国",
+    "海燕",
+    "志强",
+    "秀英",
+    "伟",
+    "丽娟",
+    "军",
+    "晓东",
+    "桂兰",
+    "明",
+    "玉梅",
+    "国平",
+    "静",
+    "春华",
+    "立新",
+    "芳",
+    "德明",
+    "红霞",
+    "永刚",
+    "婷",
+    "卫东",
+    "淑珍",
+    "勇",
+    "晓燕",
+    "洪涛",
+    "敏",
+    "文杰",
+    "美玲",
+    "建华",
+    "雪梅",
+    "宏伟",
+    "小红",
+    "振华",
+    "丹",
+    "家豪",
+    "秀兰",
+    "鹏",
+    "艳",
+    "俊杰",
+    "金凤",
+    "磊",
+    "慧",
+    "志勇",
+    "凤英",
+    "浩然",
+    "琳",
+    "国庆",
+    "佳怡",
+    "亮",
+    "翠萍",
+    "子轩",
+    "雅琴",
+    "长林",
 )
 
 
@@ -146,18 +241,29 @@ def demo_logins() -> list[tuple[str, str]]:
     """(username, description) for every demo role worth trying; one password for all."""
     logins = [(ADMIN_USERNAME, "总工会管理员（federation administrator）")]
     for region in REGIONS:
-        logins.append((region.officer,
-                       f"{region.name}劳动行政部门审查员（labour officer, {region.english}）"))
+        logins.append(
+            (region.officer, f"{region.name}劳动行政部门审查员（labour officer, {region.english}）")
+        )
     for e in ENTERPRISES:
         logins += [
-            (f"{e.prefix}-union-chair", f"{e.short} 工会主席，兼职工代表（union chair, also a "
-                                        f"delegate, {e.english}）"),
-            (f"{e.prefix}-union-2", f"{e.short} 工会代表，兼职工代表（union representative, "
-                                    f"also a delegate, {e.english}）"),
-            (f"{e.prefix}-employer-chief", f"{e.short} 企业方首席代表、法定代表人（employer chief "
-                                           f"representative, {e.english}）"),
-            (f"{e.prefix}-employer-2", f"{e.short} 企业方代表（employer representative, "
-                                       f"{e.english}）"),
+            (
+                f"{e.prefix}-union-chair",
+                f"{e.short} 工会主席，兼职工代表（union chair, also a delegate, {e.english}）",
+            ),
+            (
+                f"{e.prefix}-union-2",
+                f"{e.short} 工会代表，兼职工代表（union representative, "
+                f"also a delegate, {e.english}）",
+            ),
+            (
+                f"{e.prefix}-employer-chief",
+                f"{e.short} 企业方首席代表、法定代表人（employer chief "
+                f"representative, {e.english}）",
+            ),
+            (
+                f"{e.prefix}-employer-2",
+                f"{e.short} 企业方代表（employer representative, {e.english}）",
+            ),
             (f"{e.prefix}-secretary", f"{e.short} 职代会秘书（congress secretary, {e.english}）"),
             (_delegate_username(e, 1), f"{e.short} 职工代表（delegate, {e.english}）"),
             (_delegate_username(e, 2), f"{e.short} 职工代表（delegate, {e.english}）"),
@@ -165,27 +271,46 @@ def demo_logins() -> list[tuple[str, str]]:
     return logins
 
 
-def _quick_user(username: str, full_name: str, password_hash: str, actor: User, *,
-                global_role: str | None = None, region=None) -> User:
+def _quick_user(
+    username: str,
+    full_name: str,
+    password_hash: str,
+    actor: User,
+    *,
+    global_role: str | None = None,
+    region=None,
+) -> User:
     """A user sharing an existing password hash: hashing ~160 times would take minutes.
 
     Writes the same row and audit event as `create_user`, without the welcome notification.
     """
-    user = User(username=username, full_name=full_name, email=_email(username),
-                password_hash=password_hash, global_role=global_role, region=region)
+    user = User(
+        username=username,
+        full_name=full_name,
+        email=_email(username),
+        password_hash=password_hash,
+        global_role=global_role,
+        region=region,
+    )
     db.session.add(user)
     db.session.flush()
     record(user, "user_created", actor, data={"username": username, "global_role": global_role})
     return user
 
 
-def _seed_enterprise(spec: DemoEnterprise, region, names: Iterator[str], password_hash: str,
-                     admin: User) -> Enterprise:
+def _seed_enterprise(
+    spec: DemoEnterprise, region, names: Iterator[str], password_hash: str, admin: User
+) -> Enterprise:
     employer_chief_name = next(names)  # the legal representative leads the employer side
     enterprise = create_enterprise(
-        name=spec.name, credit_code=credit_code(spec), region=region, industry=spec.industry,
-        headcount=spec.headcount, address=spec.address,
-        legal_representative=employer_chief_name, actor=admin,
+        name=spec.name,
+        credit_code=credit_code(spec),
+        region=region,
+        industry=spec.industry,
+        headcount=spec.headcount,
+        address=spec.address,
+        legal_representative=employer_chief_name,
+        actor=admin,
     )
 
     def member(username: str, full_name: str, *roles: Role) -> User:
@@ -215,22 +340,30 @@ def _seed_enterprise(spec: DemoEnterprise, region, names: Iterator[str], passwor
 # --- wage grids and negotiations --------------------------------------------------------------
 
 TOPICS = "各能级基本工资和技能津贴标准；年度工资调整办法；工资支付日"
-ADJUSTMENT_RULE = ("每年7月1日起，参照上年度企业经济效益、物价变动和泰州市工资指导线，"
-                   "由双方协商调整各能级工资标准")
-PROMOTION_ITEM = ("能级晋升",
-                  "职工取得高一级职业技能等级证书并经考核合格的，自次月起执行新能级的工资标准。")
+ADJUSTMENT_RULE = (
+    "每年7月1日起，参照上年度企业经济效益、物价变动和泰州市工资指导线，由双方协商调整各能级工资标准"
+)
+PROMOTION_ITEM = (
+    "能级晋升",
+    "职工取得高一级职业技能等级证书并经考核合格的，自次月起执行新能级的工资标准。",
+)
 # Three representatives a side (集体合同规定 Art 19): the union chair and the legal representative
 # lead (Art 20, 21).
 REPRESENTATIVES = {
     "union": (("union-chair", "工会主席"), ("union-2", "工会副主席"), ("union-3", "车间工会主席")),
-    "employer": (("employer-chief", "总经理（法定代表人）"), ("employer-2", "人力资源部经理"),
-                 ("employer-3", "财务部经理")),
+    "employer": (
+        ("employer-chief", "总经理（法定代表人）"),
+        ("employer-2", "人力资源部经理"),
+        ("employer-3", "财务部经理"),
+    ),
 }
 
 
 def current_rows(spec: DemoEnterprise) -> list[GradeRow]:
-    return [GradeRow(grade, base * 100, allowance * 100, headcount)
-            for grade, (base, allowance, headcount) in zip(DEFAULT_GRADES, spec.grid, strict=True)]
+    return [
+        GradeRow(grade, base * 100, allowance * 100, headcount)
+        for grade, (base, allowance, headcount) in zip(DEFAULT_GRADES, spec.grid, strict=True)
+    ]
 
 
 def _raised(rows: list[GradeRow], bp: int) -> list[GradeRow]:
@@ -239,8 +372,9 @@ def _raised(rows: list[GradeRow], bp: int) -> list[GradeRow]:
     def raise_(fen: int) -> int:
         return (fen * (10_000 + bp) // 10_000 + 500) // 1000 * 1000
 
-    return [GradeRow(r.grade, raise_(r.base_fen), raise_(r.allowance_fen), r.headcount)
-            for r in rows]
+    return [
+        GradeRow(r.grade, raise_(r.base_fen), raise_(r.allowance_fen), r.headcount) for r in rows
+    ]
 
 
 def _percent(bp: int) -> str:
@@ -260,8 +394,12 @@ def _request(enterprise: Enterprise, spec: DemoEnterprise, sent_on: date) -> Neg
     """The union chair's written request (要约书), sent on `sent_on`."""
     chair = _person(spec, "union-chair")
     negotiation = negotiations.open_negotiation(
-        enterprise, chair, subject=f"{sent_on.year}年度能级工资集体协商", term_years=2,
-        topics=TOPICS, proposed_at=_at(sent_on + timedelta(days=14), 9),
+        enterprise,
+        chair,
+        subject=f"{sent_on.year}年度能级工资集体协商",
+        term_years=2,
+        topics=TOPICS,
+        proposed_at=_at(sent_on + timedelta(days=14), 9),
         proposed_place=f"{spec.short}行政楼三楼会议室",
     )
     negotiations.send_request(negotiation, chair, today=sent_on)
@@ -273,37 +411,59 @@ def _talks(enterprise: Enterprise, spec: DemoEnterprise, sent_on: date) -> Negot
     clauses filled in."""
     negotiation = _request(enterprise, spec, sent_on)
     chair, chief = _person(spec, "union-chair"), _person(spec, "employer-chief")
-    negotiations.accept_request(negotiation, chief, "能级晋升与绩效考核挂钩",
-                                today=sent_on + timedelta(days=5))
+    negotiations.accept_request(
+        negotiation, chief, "能级晋升与绩效考核挂钩", today=sent_on + timedelta(days=5)
+    )
     for side, seats in REPRESENTATIVES.items():
         lead = chair if side == "union" else chief
         for i, (role, position) in enumerate(seats):
             negotiations.appoint_representative(
-                negotiation, lead, side=side, user=_person(spec, role), position=position,
-                is_chief=i == 0, today=sent_on + timedelta(days=7))
+                negotiation,
+                lead,
+                side=side,
+                user=_person(spec, role),
+                position=position,
+                is_chief=i == 0,
+                today=sent_on + timedelta(days=7),
+            )
     negotiations.set_recorder(negotiation, chair, _person(spec, "secretary"))
     negotiations.start_talks(negotiation, chief)
-    negotiations.update_clauses(negotiation, chair, term_years=2,
-                                adjustment_rule=ADJUSTMENT_RULE, pay_day=15)
+    negotiations.update_clauses(
+        negotiation, chair, term_years=2, adjustment_rule=ADJUSTMENT_RULE, pay_day=15
+    )
     negotiations.add_item(negotiation, chair, *PROMOTION_ITEM)
     return negotiation
 
 
-def _round(negotiation: Negotiation, spec: DemoEnterprise, held_on: date, union_bp: int,
-           employer_bp: int, outcome: str) -> tuple[Round, WageGrid, WageGrid]:
+def _round(
+    negotiation: Negotiation,
+    spec: DemoEnterprise,
+    held_on: date,
+    union_bp: int,
+    employer_bp: int,
+    outcome: str,
+) -> tuple[Round, WageGrid, WageGrid]:
     """A round: both sides propose a raise of the grid in force; the recorder minutes it."""
     chair, chief = _person(spec, "union-chair"), _person(spec, "employer-chief")
-    round_ = negotiations.schedule_round(negotiation, chair, _at(held_on, 14, 30),
-                                         f"{spec.short}行政楼三楼会议室")
+    round_ = negotiations.schedule_round(
+        negotiation, chair, _at(held_on, 14, 30), f"{spec.short}行政楼三楼会议室"
+    )
     current = negotiations.current_grid(negotiation.enterprise).grade_rows
-    union = negotiations.submit_proposal(round_, chair, _raised(current, union_bp),
-                                         note=f"各能级工资标准上调{_percent(union_bp)}")
-    employer = negotiations.submit_proposal(round_, chief, _raised(current, employer_bp),
-                                            note=f"各能级工资标准上调{_percent(employer_bp)}")
+    union = negotiations.submit_proposal(
+        round_, chair, _raised(current, union_bp), note=f"各能级工资标准上调{_percent(union_bp)}"
+    )
+    employer = negotiations.submit_proposal(
+        round_,
+        chief,
+        _raised(current, employer_bp),
+        note=f"各能级工资标准上调{_percent(employer_bp)}",
+    )
     negotiations.write_minutes(
-        round_, _person(spec, "secretary"),
+        round_,
+        _person(spec, "secretary"),
         f"第{round_.number}轮协商：工会方提出各能级工资标准上调{_percent(union_bp)}，企业方提出"
-        f"上调{_percent(employer_bp)}。{outcome}")
+        f"上调{_percent(employer_bp)}。{outcome}",
+    )
     return round_, union, employer
 
 
@@ -313,8 +473,14 @@ def _seed_negotiations(enterprises: dict[str, Enterprise], today: date) -> None:
     # 永固机械: talking; one round held a week ago, both proposals on the table.
     yg = specs["yg"]
     negotiation = _talks(enterprises["yg"], yg, today - timedelta(days=30))
-    _round(negotiation, yg, today - timedelta(days=7), 600, 300,
-           "双方就高技能岗位技能津贴交换意见，约定下一轮继续协商。")
+    _round(
+        negotiation,
+        yg,
+        today - timedelta(days=7),
+        600,
+        300,
+        "双方就高技能岗位技能津贴交换意见，约定下一轮继续协商。",
+    )
 
     # 长江船舶: the union's request went out six days ago; the employer's answer is due.
     _request(enterprises["cj"], specs["cj"], today - timedelta(days=6))
@@ -323,10 +489,22 @@ def _seed_negotiations(enterprises: dict[str, Enterprise], today: date) -> None:
     ky = specs["ky"]
     negotiation = _talks(enterprises["ky"], ky, today - timedelta(days=50))
     chair, chief = _person(ky, "union-chair"), _person(ky, "employer-chief")
-    first, _, _ = _round(negotiation, ky, today - timedelta(days=35), 650, 300,
-                         "双方差距较大，企业方承诺下一轮前提供上年度经营数据。")
-    second, _, employer = _round(negotiation, ky, today - timedelta(days=21), 500, 450,
-                                 "工会方同意企业方方案，双方确认协议草案。")
+    first, _, _ = _round(
+        negotiation,
+        ky,
+        today - timedelta(days=35),
+        650,
+        300,
+        "双方差距较大，企业方承诺下一轮前提供上年度经营数据。",
+    )
+    second, _, employer = _round(
+        negotiation,
+        ky,
+        today - timedelta(days=21),
+        500,
+        450,
+        "工会方同意企业方方案，双方确认协议草案。",
+    )
     for round_ in (first, second):
         negotiations.confirm_minutes(round_, chair)
         negotiations.confirm_minutes(round_, chief)
@@ -340,26 +518,43 @@ def seed_demo() -> bool:
         return False
 
     names = (person_name(n) for n in count())
-    admin = create_user(ADMIN_USERNAME, next(names), DEMO_PASSWORD,
-                        email=_email(ADMIN_USERNAME), global_role=GlobalRole.FEDERATION_ADMIN)
+    admin = create_user(
+        ADMIN_USERNAME,
+        next(names),
+        DEMO_PASSWORD,
+        email=_email(ADMIN_USERNAME),
+        global_role=GlobalRole.FEDERATION_ADMIN,
+    )
     shared_hash = admin.password_hash
 
     regions = {}
     for spec in REGIONS:
-        region = create_region(spec.code, spec.name, spec.minimum_wage_fen, admin,
-                               minimum_wage_note=SAMPLE_WAGE_NOTE)
+        region = create_region(
+            spec.code, spec.name, spec.minimum_wage_fen, admin, minimum_wage_note=SAMPLE_WAGE_NOTE
+        )
         for year, (lower, base, upper) in spec.guidelines.items():
             set_guideline(region, year, lower, base, upper, admin)
-        _quick_user(spec.officer, next(names), shared_hash, admin,
-                    global_role=GlobalRole.LABOUR_OFFICER, region=region)
+        _quick_user(
+            spec.officer,
+            next(names),
+            shared_hash,
+            admin,
+            global_role=GlobalRole.LABOUR_OFFICER,
+            region=region,
+        )
         regions[spec.code] = region
 
     enterprises = {}
     for spec in ENTERPRISES:
-        enterprises[spec.prefix] = _seed_enterprise(spec, regions[spec.region], names,
-                                                    shared_hash, admin)
+        enterprises[spec.prefix] = _seed_enterprise(
+            spec, regions[spec.region], names, shared_hash, admin
+        )
     for spec in ENTERPRISES:
-        negotiations.set_current_grid(enterprises[spec.prefix], _person(spec, "employer-chief"),
-                                      current_rows(spec), note="现行能级工资表（示例数据）")
+        negotiations.set_current_grid(
+            enterprises[spec.prefix],
+            _person(spec, "employer-chief"),
+            current_rows(spec),
+            note="现行能级工资表（示例数据）",
+        )
     _seed_negotiations(enterprises, clock.today())
     return True

@@ -73,8 +73,13 @@ def wants_json() -> bool:
 
 
 def json_error(status: int, message: str, details: dict | None = None, code: str | None = None):
-    body = {"error": {"code": code or CODES.get(status, "error"), "message": message,
-                      "details": details or {}}}
+    body = {
+        "error": {
+            "code": code or CODES.get(status, "error"),
+            "message": message,
+            "details": details or {},
+        }
+    }
     return jsonify(body), status
 
 

@@ -101,5 +101,8 @@ def init_app(app: Flask) -> None:
         from app.notifications.operations import unread_count
 
         unread = unread_count(current_user) if current_user.is_authenticated else 0
-        return {"languages": app.config["LANGUAGES"], "unread_notifications": unread,
-                "locale": str(get_locale())}
+        return {
+            "languages": app.config["LANGUAGES"],
+            "unread_notifications": unread,
+            "locale": str(get_locale()),
+        }

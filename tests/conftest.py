@@ -52,10 +52,14 @@ class TestScopedSession(scoped_session):
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    config = type("Config", (TestingConfig,), {
-        "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory),
-        "WTF_CSRF_ENABLED": False,
-    })
+    config = type(
+        "Config",
+        (TestingConfig,),
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory),
+            "WTF_CSRF_ENABLED": False,
+        },
+    )
     app = create_app(config)
     app.test_client_class = FreshContextClient
     with app.app_context():
@@ -77,10 +81,13 @@ def db_session(app):
         connection = db.engine.connect()
         transaction = connection.begin()
         original = db.session
-        factory = db._make_session_factory({
-            "class_": ConnectionSession, "bind": connection,
-            "join_transaction_mode": "create_savepoint",
-        })
+        factory = db._make_session_factory(
+            {
+                "class_": ConnectionSession,
+                "bind": connection,
+                "join_transaction_mode": "create_savepoint",
+            }
+        )
         db.session = TestScopedSession(factory, scopefunc=lambda: "test")
         limiter.reset()
         try:
@@ -130,8 +137,11 @@ class Builders:
         n = self._next()
         values.setdefault("minimum_wage_fen", 2_490_00)
         return org_operations.create_region(
-            values.pop("code", f"region-{n}"), values.pop("name", f"测试区{n}"),
-            values.pop("minimum_wage_fen"), None, **values,
+            values.pop("code", f"region-{n}"),
+            values.pop("name", f"测试区{n}"),
+            values.pop("minimum_wage_fen"),
+            None,
+            **values,
         )
 
     def credit_code(self) -> str:
@@ -148,16 +158,30 @@ class Builders:
             region=region or self.region(),
             industry=values.pop("industry", "机械制造"),
             headcount=values.pop("headcount", 500),
-            actor=None, **values,
+            actor=None,
+            **values,
         )
 
     @committed
-    def user(self, username=None, *, roles=None, enterprise=None, global_role=None, region=None,
-             full_name=None, **values):
+    def user(
+        self,
+        username=None,
+        *,
+        roles=None,
+        enterprise=None,
+        global_role=None,
+        region=None,
+        full_name=None,
+        **values,
+    ):
         n = self._next()
         user = auth_operations.create_user(
-            username or f"user{n}", full_name or f"用户{n}", values.pop("password", PASSWORD),
-            global_role=global_role, region=region, **values,
+            username or f"user{n}",
+            full_name or f"用户{n}",
+            values.pop("password", PASSWORD),
+            global_role=global_role,
+            region=region,
+            **values,
         )
         for role in roles or ():
             auth_operations.add_membership(user, enterprise, role, None)
@@ -177,8 +201,9 @@ class Auth:
         self.client = client
 
     def login(self, user, password=PASSWORD):
-        response = self.client.post("/login", data={"username": user.username,
-                                                    "password": password})
+        response = self.client.post(
+            "/login", data={"username": user.username, "password": password}
+        )
         assert response.status_code == 302, response.get_data(as_text=True)
         return response
 

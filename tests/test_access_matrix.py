@@ -8,61 +8,137 @@ import pytest
 PUBLIC = {"static", "api-docs.openapi_json", "auth.login"}
 # Any signed-in user; what they see is their own.
 SIGNED_IN = {
-    "orgs.home", "auth.logout", "auth.profile", "auth.change_password", "auth.tokens",
-    "notifications.inbox", "notifications.read", "api_auth.me", "api_auth.list_tokens",
-    "api_auth.create_token", "api_notifications.list_notifications",
-    "api_notifications.read_notifications", "api_orgs.list_regions", "api_orgs.get_region",
-    "api_orgs.list_enterprises", "api_negotiations.list_negotiations", "negotiations.index",
+    "orgs.home",
+    "auth.logout",
+    "auth.profile",
+    "auth.change_password",
+    "auth.tokens",
+    "notifications.inbox",
+    "notifications.read",
+    "api_auth.me",
+    "api_auth.list_tokens",
+    "api_auth.create_token",
+    "api_notifications.list_notifications",
+    "api_notifications.read_notifications",
+    "api_orgs.list_regions",
+    "api_orgs.get_region",
+    "api_orgs.list_enterprises",
+    "api_negotiations.list_negotiations",
+    "negotiations.index",
     "api_orgs.get_calendar",
 }
 OWN_TOKEN = {"auth.revoke_token", "api_auth.revoke_token"}
 # Visible to the enterprise's members (and the federation); 404 for outsiders.
-ENTERPRISE = {"orgs.enterprise", "api_orgs.get_enterprise", "api_orgs.list_memberships",
-              "api_audit.enterprise_history", "api_negotiations.list_enterprise_negotiations",
-              "api_negotiations.get_negotiation", "api_negotiations.list_representatives",
-              "api_negotiations.get_round", "api_negotiations.comparison",
-              "api_negotiations.get_current_grid", "negotiations.show",
-              "negotiations.show_round", "negotiations.comparison", "negotiations.draft"}
+ENTERPRISE = {
+    "orgs.enterprise",
+    "api_orgs.get_enterprise",
+    "api_orgs.list_memberships",
+    "api_audit.enterprise_history",
+    "api_negotiations.list_enterprise_negotiations",
+    "api_negotiations.get_negotiation",
+    "api_negotiations.list_representatives",
+    "api_negotiations.get_round",
+    "api_negotiations.comparison",
+    "api_negotiations.get_current_grid",
+    "negotiations.show",
+    "negotiations.show_round",
+    "negotiations.comparison",
+    "negotiations.draft",
+}
 # Enterprise-scoped administration: outsiders 404, members 403, the federation admin may.
-ENTERPRISE_ADMIN = {"admin_orgs.edit_enterprise", "admin_orgs.add_membership",
-                    "admin_orgs.remove_membership", "api_orgs.update_enterprise",
-                    "api_orgs.add_membership", "api_orgs.remove_membership"}
+ENTERPRISE_ADMIN = {
+    "admin_orgs.edit_enterprise",
+    "admin_orgs.add_membership",
+    "admin_orgs.remove_membership",
+    "api_orgs.update_enterprise",
+    "api_orgs.add_membership",
+    "api_orgs.remove_membership",
+}
 # Acting for a side (or as recorder, chief, coordinator): outsiders 404, a delegate 403.
 ENTERPRISE_ACTION = {
-    "api_negotiations.open_negotiation", "api_negotiations.update_request",
-    "api_negotiations.send_request", "api_negotiations.accept_request",
-    "api_negotiations.refuse_request", "api_negotiations.escalate", "api_negotiations.withdraw",
-    "api_negotiations.start_talks", "api_negotiations.propose_suspension",
-    "api_negotiations.confirm_suspension", "api_negotiations.resume",
-    "api_negotiations.extend_dispute", "api_negotiations.resolve_dispute",
-    "api_negotiations.abandon", "api_negotiations.reopen", "api_negotiations.update_clauses",
-    "api_negotiations.accept_proposal", "api_negotiations.appoint_representative",
-    "api_negotiations.vacate_representative", "api_negotiations.set_recorder",
-    "api_negotiations.schedule_round", "api_negotiations.write_minutes",
-    "api_negotiations.confirm_minutes", "api_negotiations.submit_proposal",
-    "api_negotiations.add_item", "api_negotiations.update_item", "api_negotiations.remove_item",
+    "api_negotiations.open_negotiation",
+    "api_negotiations.update_request",
+    "api_negotiations.send_request",
+    "api_negotiations.accept_request",
+    "api_negotiations.refuse_request",
+    "api_negotiations.escalate",
+    "api_negotiations.withdraw",
+    "api_negotiations.start_talks",
+    "api_negotiations.propose_suspension",
+    "api_negotiations.confirm_suspension",
+    "api_negotiations.resume",
+    "api_negotiations.extend_dispute",
+    "api_negotiations.resolve_dispute",
+    "api_negotiations.abandon",
+    "api_negotiations.reopen",
+    "api_negotiations.update_clauses",
+    "api_negotiations.accept_proposal",
+    "api_negotiations.appoint_representative",
+    "api_negotiations.vacate_representative",
+    "api_negotiations.set_recorder",
+    "api_negotiations.schedule_round",
+    "api_negotiations.write_minutes",
+    "api_negotiations.confirm_minutes",
+    "api_negotiations.submit_proposal",
+    "api_negotiations.add_item",
+    "api_negotiations.update_item",
+    "api_negotiations.remove_item",
     "api_negotiations.set_current_grid",
-    "negotiations.new", "negotiations.edit_request", "negotiations.send_request",
-    "negotiations.accept", "negotiations.refuse", "negotiations.escalate",
-    "negotiations.withdraw", "negotiations.start_talks", "negotiations.propose_suspension",
-    "negotiations.confirm_suspension", "negotiations.resume", "negotiations.extend_dispute",
-    "negotiations.resolve_dispute", "negotiations.abandon", "negotiations.reopen",
-    "negotiations.representatives", "negotiations.vacate_representative",
-    "negotiations.set_recorder", "negotiations.schedule_round", "negotiations.write_minutes",
-    "negotiations.confirm_minutes", "negotiations.propose", "negotiations.accept_proposal",
-    "negotiations.update_clauses", "negotiations.add_item", "negotiations.update_item",
+    "negotiations.new",
+    "negotiations.edit_request",
+    "negotiations.send_request",
+    "negotiations.accept",
+    "negotiations.refuse",
+    "negotiations.escalate",
+    "negotiations.withdraw",
+    "negotiations.start_talks",
+    "negotiations.propose_suspension",
+    "negotiations.confirm_suspension",
+    "negotiations.resume",
+    "negotiations.extend_dispute",
+    "negotiations.resolve_dispute",
+    "negotiations.abandon",
+    "negotiations.reopen",
+    "negotiations.representatives",
+    "negotiations.vacate_representative",
+    "negotiations.set_recorder",
+    "negotiations.schedule_round",
+    "negotiations.write_minutes",
+    "negotiations.confirm_minutes",
+    "negotiations.propose",
+    "negotiations.accept_proposal",
+    "negotiations.update_clauses",
+    "negotiations.add_item",
+    "negotiations.update_item",
     "negotiations.remove_item",
 }
 # The federation administrator only: 403 for everyone else.
-ADMIN = {"admin_orgs.index", "admin_orgs.regions", "admin_orgs.new_region",
-         "admin_orgs.edit_region", "admin_orgs.set_guideline", "admin_orgs.enterprises",
-         "admin_orgs.new_enterprise", "admin_users.users", "admin_users.new_user",
-         "admin_users.edit_user", "api_auth.list_users", "api_auth.create_user",
-         "api_auth.get_user", "api_auth.update_user", "api_orgs.create_region",
-         "api_orgs.update_region", "api_orgs.set_guideline", "api_orgs.create_enterprise",
-         "api_audit.verify", "admin_orgs.calendar", "api_orgs.put_holiday_schedule"}
-CLASSIFIED = (PUBLIC | SIGNED_IN | OWN_TOKEN | ENTERPRISE | ENTERPRISE_ADMIN | ENTERPRISE_ACTION
-              | ADMIN)
+ADMIN = {
+    "admin_orgs.index",
+    "admin_orgs.regions",
+    "admin_orgs.new_region",
+    "admin_orgs.edit_region",
+    "admin_orgs.set_guideline",
+    "admin_orgs.enterprises",
+    "admin_orgs.new_enterprise",
+    "admin_users.users",
+    "admin_users.new_user",
+    "admin_users.edit_user",
+    "api_auth.list_users",
+    "api_auth.create_user",
+    "api_auth.get_user",
+    "api_auth.update_user",
+    "api_orgs.create_region",
+    "api_orgs.update_region",
+    "api_orgs.set_guideline",
+    "api_orgs.create_enterprise",
+    "api_audit.verify",
+    "admin_orgs.calendar",
+    "api_orgs.put_holiday_schedule",
+}
+CLASSIFIED = (
+    PUBLIC | SIGNED_IN | OWN_TOKEN | ENTERPRISE | ENTERPRISE_ADMIN | ENTERPRISE_ACTION | ADMIN
+)
 
 
 def routes(app):
@@ -103,26 +179,44 @@ def _negotiation_in_talks(make, enterprise) -> dict:
     from tests.negotiations.conftest import grid_rows
 
     day = date(2026, 6, 1)
-    sides = {side: [make.user(f"{side}{i}", roles=[f"{side}_rep"], enterprise=enterprise)
-                    for i in range(3)] for side in ("union", "employer")}
+    sides = {
+        side: [
+            make.user(f"{side}{i}", roles=[f"{side}_rep"], enterprise=enterprise) for i in range(3)
+        ]
+        for side in ("union", "employer")
+    }
     union_chief = sides["union"][0]
     ops.set_current_grid(enterprise, None, grid_rows())
-    n = ops.open_negotiation(enterprise, union_chief, subject="能级工资", term_years=1,
-                             topics="工资标准")
+    n = ops.open_negotiation(
+        enterprise, union_chief, subject="能级工资", term_years=1, topics="工资标准"
+    )
     ops.send_request(n, union_chief, today=day)
     ops.accept_request(n, sides["employer"][0], today=day)
     for side, people in sides.items():
         for i, person in enumerate(people):
-            ops.appoint_representative(n, people[0], side=side, user=person, is_chief=i == 0,
-                                       delegated_in_writing=i == 0, today=day)
-    ops.set_recorder(n, union_chief,
-                     make.user("recorder", roles=["delegate"], enterprise=enterprise))
+            ops.appoint_representative(
+                n,
+                people[0],
+                side=side,
+                user=person,
+                is_chief=i == 0,
+                delegated_in_writing=i == 0,
+                today=day,
+            )
+    ops.set_recorder(
+        n, union_chief, make.user("recorder", roles=["delegate"], enterprise=enterprise)
+    )
     ops.start_talks(n, union_chief)
     round_ = ops.schedule_round(n, union_chief, datetime(2026, 6, 10, 2, tzinfo=UTC), "会议室")
     grid = ops.submit_proposal(round_, union_chief, grid_rows(100_00))
     item = ops.add_item(n, union_chief, "高温津贴", "6至9月发放高温津贴。")
-    return {"negotiation_id": n.id, "round_id": round_.id, "grid_id": grid.id,
-            "representative_id": n.active_representatives("union")[1].id, "item_id": item.id}
+    return {
+        "negotiation_id": n.id,
+        "round_id": round_.id,
+        "grid_id": grid.id,
+        "representative_id": n.active_representatives("union")[1].id,
+        "item_id": item.id,
+    }
 
 
 def url_for_rule(rule, world) -> str:
@@ -130,8 +224,12 @@ def url_for_rule(rule, world) -> str:
 
 
 def call(client, method, url, headers=None):
-    return client.open(url, method=method, headers=headers or {}, json={} if
-                       url.startswith("/api/") and method != "GET" else None)
+    return client.open(
+        url,
+        method=method,
+        headers=headers or {},
+        json={} if url.startswith("/api/") and method != "GET" else None,
+    )
 
 
 def test_every_route_is_classified(app):
@@ -155,8 +253,10 @@ def test_anonymous_is_sent_to_sign_in_or_gets_401(app, client, world):
 
 @pytest.mark.parametrize("api", [False, True], ids=["web", "api"])
 def test_outsider_gets_404_and_wrong_role_403(app, client, world, auth, api_token, api):
-    for visitor, expected in (("outsider", {"enterprise": 404, "admin": 403}),
-                              ("member", {"enterprise": None, "admin": 403})):
+    for visitor, expected in (
+        ("outsider", {"enterprise": 404, "admin": 403}),
+        ("member", {"enterprise": None, "admin": 403}),
+    ):
         user = world[visitor]
         headers = api_token(user) if api else None
         if not api:

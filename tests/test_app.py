@@ -9,8 +9,13 @@ from app.config import TestingConfig, instance_secret_key
 
 
 def test_factory_takes_a_config_mapping(tmp_path):
-    app = create_app({"TESTING": True, "SECRET_KEY": "k",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "k",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}",
+        }
+    )
     assert app.testing and app.config["SECRET_KEY"] == "k"
 
 
@@ -69,10 +74,13 @@ def test_openapi_document_is_served(client):
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
 
 
-@pytest.mark.parametrize("path,status,code", [
-    ("/api/v1/me", 401, "unauthorized"),
-    ("/api/v1/nowhere", 404, "not_found"),
-])
+@pytest.mark.parametrize(
+    "path,status,code",
+    [
+        ("/api/v1/me", 401, "unauthorized"),
+        ("/api/v1/nowhere", 404, "not_found"),
+    ],
+)
 def test_api_errors_have_the_documented_shape(client, path, status, code):
     response = client.get(path)
     assert response.status_code == status
@@ -82,8 +90,11 @@ def test_api_errors_have_the_documented_shape(client, path, status, code):
 
 
 def test_malformed_json_is_400(client, make, api_token):
-    response = client.post("/api/v1/tokens", data="{not json", headers={
-        **api_token(make.user()), "Content-Type": "application/json"})
+    response = client.post(
+        "/api/v1/tokens",
+        data="{not json",
+        headers={**api_token(make.user()), "Content-Type": "application/json"},
+    )
     assert response.status_code == 400
     assert response.json["error"]["code"] == "bad_request"
 

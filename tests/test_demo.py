@@ -26,6 +26,7 @@ SEEDED_ON = date(2026, 9, 14)
 def fixed_today(monkeypatch):
     monkeypatch.setattr("app.clock.today", lambda: SEEDED_ON)
 
+
 REGION_CODES = [r.code for r in REGIONS]
 ENTERPRISE_NAMES = [e.name for e in ENTERPRISES]
 
@@ -66,8 +67,19 @@ def test_seed_creates_regions_enterprises_and_people(db_session):
 
 def test_seed_twice_changes_nothing(db_session):
     assert seed_demo() is True
-    models = (User, Membership, Region, WageGuideline, Enterprise, AuditEvent, Negotiation,
-              Representative, Round, WageGrid, Notification)
+    models = (
+        User,
+        Membership,
+        Region,
+        WageGuideline,
+        Enterprise,
+        AuditEvent,
+        Negotiation,
+        Representative,
+        Round,
+        WageGrid,
+        Notification,
+    )
     before = {model: _count(db_session, model) for model in models}
 
     assert seed_demo() is False
@@ -90,8 +102,9 @@ def _enterprise(db_session, prefix: str) -> Enterprise:
 
 
 def _negotiation(db_session, prefix: str) -> Negotiation:
-    return db_session.scalars(select(Negotiation).where(
-        Negotiation.enterprise_id == _enterprise(db_session, prefix).id)).one()
+    return db_session.scalars(
+        select(Negotiation).where(Negotiation.enterprise_id == _enterprise(db_session, prefix).id)
+    ).one()
 
 
 def test_every_enterprise_has_a_plausible_eight_grade_grid_in_force(db_session):

@@ -26,8 +26,11 @@ def keep_logging():
     """Alembic's env.py calls logging.config.fileConfig, which disables every existing logger and
     replaces the root handlers; put them back so later tests still see the app's log records."""
     manager = logging.Logger.manager
-    disabled = {name: logger.disabled for name, logger in manager.loggerDict.items()
-                if isinstance(logger, logging.Logger)}
+    disabled = {
+        name: logger.disabled
+        for name, logger in manager.loggerDict.items()
+        if isinstance(logger, logging.Logger)
+    }
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     yield
@@ -99,7 +102,8 @@ def test_the_check_notices_a_schema_that_drifted_from_the_models(migration_app):
         connection.exec_driver_sql("ALTER TABLE regions DROP COLUMN minimum_wage_note")
     differences = schema_differences()
     assert [(d[0], d[2], d[3].name) for d in differences] == [
-        ("add_column", "regions", "minimum_wage_note")]
+        ("add_column", "regions", "minimum_wage_note")
+    ]
     result = migration_app.test_cli_runner().invoke(args=["db", "check"])
     assert result.exit_code == 1
 

@@ -22,4 +22,5 @@ def test_readme_diagram_equals_the_generated_one(app, workflow):
     result = app.test_cli_runner().invoke(args=["accord", "diagram", workflow])
     assert result.exit_code == 0, result.output
     assert result.output == readme_diagram(workflow), (
-        f"regenerate it: flask accord diagram {workflow}")
+        f"regenerate it: flask accord diagram {workflow}"
+    )

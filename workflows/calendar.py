@@ -59,22 +59,41 @@ def schedule_problems(schedule: YearSchedule) -> list[Message]:
     """What keeps a schedule from being published, in words."""
     problems = []
     if schedule.year <= PACKAGE_YEARS[-1]:
-        problems.append(Message(N_("%(year)d is already known from the official calendar "
-                                   "package"), {"year": schedule.year}))
+        problems.append(
+            Message(
+                N_("%(year)d is already known from the official calendar package"),
+                {"year": schedule.year},
+            )
+        )
     elif schedule.year - 1 not in covered_years():
-        problems.append(Message(N_("enter %(year)d first: the years must follow on without a "
-                                   "gap"), {"year": schedule.year - 1}))
+        problems.append(
+            Message(
+                N_("enter %(year)d first: the years must follow on without a gap"),
+                {"year": schedule.year - 1},
+            )
+        )
     for day in sorted(schedule.holidays | schedule.workdays):
         if day.year != schedule.year:
-            problems.append(Message(N_("%(day)s is not in %(year)d"),
-                                    {"day": day.isoformat(), "year": schedule.year}))
+            problems.append(
+                Message(
+                    N_("%(day)s is not in %(year)d"),
+                    {"day": day.isoformat(), "year": schedule.year},
+                )
+            )
     for day in sorted(schedule.holidays & schedule.workdays):
-        problems.append(Message(N_("%(day)s cannot be both a holiday and a working day"),
-                                {"day": day.isoformat()}))
+        problems.append(
+            Message(
+                N_("%(day)s cannot be both a holiday and a working day"), {"day": day.isoformat()}
+            )
+        )
     for day in sorted(schedule.workdays):
         if day.weekday() < 5:
-            problems.append(Message(N_("%(day)s is a weekday; only a weekend day is worked in "
-                                       "exchange (调休)"), {"day": day.isoformat()}))
+            problems.append(
+                Message(
+                    N_("%(day)s is a weekday; only a weekend day is worked in exchange (调休)"),
+                    {"day": day.isoformat()},
+                )
+            )
     if not schedule.holidays:
         problems.append(Message(N_("a schedule without any holiday cannot be right")))
     return problems
@@ -99,12 +118,19 @@ def parse_days(text: str) -> tuple[frozenset[date], list[Message]]:
             first = date(*map(int, match.group(1, 2, 3)))
             last = date(*map(int, match.group(4, 5, 6))) if match.group(4) else first
         except ValueError:
-            problems.append(Message(N_("line %(n)d is not a date or a range of dates: %(line)s"),
-                                    {"n": number, "line": line}))
+            problems.append(
+                Message(
+                    N_("line %(n)d is not a date or a range of dates: %(line)s"),
+                    {"n": number, "line": line},
+                )
+            )
             continue
         if last < first:
-            problems.append(Message(N_("line %(n)d ends before it starts: %(line)s"),
-                                    {"n": number, "line": line}))
+            problems.append(
+                Message(
+                    N_("line %(n)d ends before it starts: %(line)s"), {"n": number, "line": line}
+                )
+            )
             continue
         while first <= last:
             days.add(first)

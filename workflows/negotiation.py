@@ -102,7 +102,9 @@ def _representatives_ready(event: EventData) -> bool:
     problems = _arg(event, "representative_problems")
     if problems:
         raise TransitionNotAllowed(
-            N_("the representatives are not ready (problems to fix: %(count)d); first: %(problem)s"),
+            N_(
+                "the representatives are not ready (problems to fix: %(count)d); first: %(problem)s"
+            ),
             problem=problems[0],
             count=len(problems),
         )

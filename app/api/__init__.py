@@ -47,18 +47,24 @@ def require_token():
     if request.method == "OPTIONS":
         return None
     if not current_user.is_authenticated:
-        abort(401, message="A valid bearer token is required (Authorization: Bearer <token>).",
-              headers={"WWW-Authenticate": "Bearer"})
+        abort(
+            401,
+            message="A valid bearer token is required (Authorization: Bearer <token>).",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return None
 
 
 def init_api(app: Flask) -> None:
     from app.api import audit, auth, negotiations, notifications, orgs
 
-    api.init_app(app, spec_kwargs={
-        "info": {"description": "Skill-grade wage collective negotiation (能级工资集体协商)."},
-        "security": [{"bearerAuth": []}],
-    })
+    api.init_app(
+        app,
+        spec_kwargs={
+            "info": {"description": "Skill-grade wage collective negotiation (能级工资集体协商)."},
+            "security": [{"bearerAuth": []}],
+        },
+    )
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     for module in (auth, orgs, negotiations, notifications, audit):
         csrf.exempt(module.blp)

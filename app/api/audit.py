@@ -40,5 +40,8 @@ def verify():
     """Recompute every hash chain and name the first broken link."""
     require_admin()
     checked, broken = verify_chains()
-    return {"events_checked": checked, "intact": broken is None,
-            "first_broken_link": str(broken) if broken else None}
+    return {
+        "events_checked": checked,
+        "intact": broken is None,
+        "first_broken_link": str(broken) if broken else None,
+    }

@@ -94,8 +94,12 @@ def list_users():
 def create_user(data):
     region = _region_or_422(data.pop("region_id"))
     return operations.create_user(
-        data.pop("username"), data.pop("full_name"), data.pop("password"),
-        region=region, actor=current_user, **data,
+        data.pop("username"),
+        data.pop("full_name"),
+        data.pop("password"),
+        region=region,
+        actor=current_user,
+        **data,
     )
 
 
@@ -116,7 +120,8 @@ def update_user(data, user_id):
     region = _region_or_422(data["region_id"]) if "region_id" in data else user.region
     password = data.pop("password", None)
     operations.update_user(
-        user, current_user,
+        user,
+        current_user,
         full_name=data.get("full_name", user.full_name),
         email=data.get("email", user.email),
         global_role=data.get("global_role", user.global_role),

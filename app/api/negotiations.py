@@ -56,11 +56,15 @@ from app.orgs.access import get_enterprise_or_404
 from workflows import negotiation as workflow
 from workflows import rules
 
-blp = Blueprint("api_negotiations", __name__,
-                description="Negotiations: request, representatives, rounds, grids and draft")
+blp = Blueprint(
+    "api_negotiations",
+    __name__,
+    description="Negotiations: request, representatives, rounds, grids and draft",
+)
 
 
 # --- loading and who may act ------------------------------------------------------------------
+
 
 def _loader(param: str, name: str, load: Callable, scope: Callable = lambda obj: obj):
     """A decorator factory: the view gets the object `load` finds for the path's `param` as
@@ -91,16 +95,18 @@ def _negotiation_of(part):
 with_enterprise = _loader("enterprise_id", "enterprise", get_enterprise_or_404)
 with_negotiation = _loader("negotiation_id", "negotiation", get_negotiation_or_404)
 with_round = _loader("round_id", "round_", get_round_or_404, _negotiation_of)
-with_representative = _loader("representative_id", "representative",
-                              get_representative_or_404, _negotiation_of)
+with_representative = _loader(
+    "representative_id", "representative", get_representative_or_404, _negotiation_of
+)
 with_item = _loader("item_id", "item", get_item_or_404, _negotiation_of)
 
 
 def side_representative(negotiation: Negotiation) -> None:
     """Union and employer representatives act; delegates, officers and the federation read."""
     if not ops.sides_of(current_user, negotiation):
-        raise NotPermitted(_("Only a union or employer representative of the enterprise may do "
-                             "this."))
+        raise NotPermitted(
+            _("Only a union or employer representative of the enterprise may do this.")
+        )
 
 
 def requester(negotiation: Negotiation) -> None:
@@ -113,8 +119,9 @@ def may(trigger: str) -> Callable:
 
     def check(negotiation: Negotiation) -> None:
         if not workflow.ROLES_FOR[trigger] & ops.roles_of(current_user, negotiation):
-            raise NotPermitted(_("You may not %(action)s.",
-                                 action=_(workflow.ACTION_LABELS[trigger])))
+            raise NotPermitted(
+                _("You may not %(action)s.", action=_(workflow.ACTION_LABELS[trigger]))
+            )
 
     return check
 
@@ -126,13 +133,15 @@ def recorder(negotiation: Negotiation) -> None:
 
 def enterprise_side_representative(enterprise) -> None:
     if not current_user.has_role(enterprise.id, Role.UNION_REP, Role.EMPLOYER_REP):
-        raise NotPermitted(_("Only a union or employer representative of the enterprise may "
-                             "open a negotiation."))
+        raise NotPermitted(
+            _("Only a union or employer representative of the enterprise may open a negotiation.")
+        )
 
 
 def grid_keeper(enterprise) -> None:
-    if not (current_user.is_federation_admin
-            or current_user.has_role(enterprise.id, Role.EMPLOYER_REP)):
+    if not (
+        current_user.is_federation_admin or current_user.has_role(enterprise.id, Role.EMPLOYER_REP)
+    ):
         raise NotPermitted(_("The employer side records the wage grid in force."))
 
 
@@ -151,24 +160,30 @@ def _member(negotiation: Negotiation, username: str) -> User:
     """A member of the negotiating enterprise, named by username; nobody else is revealed."""
     user = auth_operations.find_user(username.strip())
     if user is None or negotiation.enterprise_id not in user.enterprise_ids:
-        raise InvalidInput("username", _("No member of this enterprise has the username "
-                                         "%(username)s.", username=username))
+        raise InvalidInput(
+            "username",
+            _("No member of this enterprise has the username %(username)s.", username=username),
+        )
     return user
 
 
 def _grade_rows(rows: list[dict]) -> list[rules.GradeRow]:
-    return [rules.GradeRow(r["grade"], r["base_fen"], r["allowance_fen"], r["headcount"])
-            for r in rows]
+    return [
+        rules.GradeRow(r["grade"], r["base_fen"], r["allowance_fen"], r["headcount"]) for r in rows
+    ]
 
 
 def _page(query: Select, pagination_parameters) -> list:
     pagination_parameters.item_count = db.session.scalar(
-        select(func.count()).select_from(query.order_by(None).subquery()))
-    return db.session.scalars(query.offset(pagination_parameters.first_item)
-                              .limit(pagination_parameters.page_size)).all()
+        select(func.count()).select_from(query.order_by(None).subquery())
+    )
+    return db.session.scalars(
+        query.offset(pagination_parameters.first_item).limit(pagination_parameters.page_size)
+    ).all()
 
 
 # --- negotiations and the written request (要约书) --------------------------------------------
+
 
 @blp.get("/negotiations")
 @blp.response(200, NegotiationSummarySchema(many=True))
@@ -185,7 +200,8 @@ def list_negotiations(pagination_parameters):
 @blp.paginate()
 def list_enterprise_negotiations(pagination_parameters, enterprise):
     query = visible_negotiations_query(current_user).where(
-        Negotiation.enterprise_id == enterprise.id)
+        Negotiation.enterprise_id == enterprise.id
+    )
     return _page(query, pagination_parameters)
 
 
@@ -214,9 +230,14 @@ def get_negotiation(negotiation):
 @blp.response(200, NegotiationSchema)
 def update_request(data, negotiation):
     """Change the request while it is a draft."""
-    values = {"subject": negotiation.subject, "term_years": negotiation.term_years,
-              "topics": negotiation.topics, "proposed_at": negotiation.proposed_at,
-              "proposed_place": negotiation.proposed_place, **data}
+    values = {
+        "subject": negotiation.subject,
+        "term_years": negotiation.term_years,
+        "topics": negotiation.topics,
+        "proposed_at": negotiation.proposed_at,
+        "proposed_place": negotiation.proposed_place,
+        **data,
+    }
     ops.update_request(negotiation, current_user, **values)
     return negotiation
 
@@ -380,6 +401,7 @@ def accept_proposal(data, negotiation):
 
 # --- representatives (协商代表) and the recorder (记录员) ---------------------------------------
 
+
 @blp.get("/negotiations/<int:negotiation_id>/representatives")
 @with_negotiation()
 @fails_with(404)
@@ -423,6 +445,7 @@ def set_recorder(data, negotiation):
 
 
 # --- rounds (协商会议) -------------------------------------------------------------------------
+
 
 @blp.post("/negotiations/<int:negotiation_id>/rounds")
 @with_negotiation(side_representative)
@@ -470,12 +493,14 @@ def confirm_minutes(round_):
 @blp.response(201, GridSchema)
 def submit_proposal(data, round_):
     """Your side's wage-grid proposal in this round, with its costing against the current grid."""
-    grid = ops.submit_proposal(round_, current_user, _grade_rows(data["rows"]), data["note"],
-                               side=data["side"])
+    grid = ops.submit_proposal(
+        round_, current_user, _grade_rows(data["rows"]), data["note"], side=data["side"]
+    )
     return next(c for c in ops.comparison(round_.negotiation) if c.grid.id == grid.id)
 
 
 # --- the draft's items (草案条款) --------------------------------------------------------------
+
 
 @blp.post("/negotiations/<int:negotiation_id>/items")
 @with_negotiation(side_representative)
@@ -493,8 +518,7 @@ def add_item(data, negotiation):
 @blp.arguments(ItemUpdateSchema)
 @blp.response(200, DraftItemSchema)
 def update_item(data, item):
-    ops.update_item(item, current_user, data.get("title", item.title),
-                    data.get("text", item.text))
+    ops.update_item(item, current_user, data.get("title", item.title), data.get("text", item.text))
     return item
 
 
@@ -508,6 +532,7 @@ def remove_item(item):
 
 
 # --- wage grids (能级工资表) -------------------------------------------------------------------
+
 
 @blp.get("/negotiations/<int:negotiation_id>/comparison")
 @with_negotiation()
@@ -541,6 +566,5 @@ def get_current_grid(enterprise):
 @blp.response(200, GridSchema)
 def set_current_grid(data, enterprise):
     """Record the grid in force, with today's headcount per grade (employer side or federation)."""
-    grid = ops.set_current_grid(enterprise, current_user, _grade_rows(data["rows"]),
-                                data["note"])
+    grid = ops.set_current_grid(enterprise, current_user, _grade_rows(data["rows"]), data["note"])
     return _current_column(grid)

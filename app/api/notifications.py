@@ -24,8 +24,12 @@ class InboxSchema(ma.Schema):
 
 
 class MarkReadSchema(ma.Schema):
-    ids = ma.fields.List(ma.fields.Integer(), load_default=None, allow_none=True,
-                         metadata={"description": "Omit to mark every notification read."})
+    ids = ma.fields.List(
+        ma.fields.Integer(),
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Omit to mark every notification read."},
+    )
 
 
 class MarkedSchema(ma.Schema):

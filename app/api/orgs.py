@@ -85,11 +85,15 @@ def update_region(data, region_id):
 def set_guideline(data, region_id, year):
     """Set the wage guideline band (工资指导线) of a year."""
     if data["year"] != year:
-        abort(422, message="The year in the body differs from the year in the path.",
-              errors={"json": {"year": ["Must equal the year in the path."]}})
+        abort(
+            422,
+            message="The year in the body differs from the year in the path.",
+            errors={"json": {"year": ["Must equal the year in the path."]}},
+        )
     region = db.get_or_404(Region, region_id)
-    return operations.set_guideline(region, year, data["lower_bp"], data["base_bp"],
-                                    data["upper_bp"], current_user)
+    return operations.set_guideline(
+        region, year, data["lower_bp"], data["base_bp"], data["upper_bp"], current_user
+    )
 
 
 @blp.get("/enterprises")
@@ -126,8 +130,9 @@ def update_enterprise(data, enterprise_id):
         chair_id = data.pop("union_chair_id")
         data["union_chair"] = db.session.get(User, chair_id) if chair_id else None
         if chair_id and data["union_chair"] is None:
-            abort(422, message="Unknown user.",
-                  errors={"json": {"union_chair_id": ["Unknown user."]}})
+            abort(
+                422, message="Unknown user.", errors={"json": {"union_chair_id": ["Unknown user."]}}
+            )
     return operations.update_enterprise(enterprise, current_user, **data)
 
 
@@ -175,10 +180,14 @@ class HolidayScheduleSchema(ma.Schema):
 
 
 class CalendarSchema(ma.Schema):
-    package_years = ma.fields.List(ma.fields.Integer(), metadata={
-        "description": "first and last year the calendar package knows"})
-    covered_years = ma.fields.List(ma.fields.Integer(), metadata={
-        "description": "first and last year deadlines can be counted in"})
+    package_years = ma.fields.List(
+        ma.fields.Integer(),
+        metadata={"description": "first and last year the calendar package knows"},
+    )
+    covered_years = ma.fields.List(
+        ma.fields.Integer(),
+        metadata={"description": "first and last year deadlines can be counted in"},
+    )
     schedules = ma.fields.List(ma.fields.Nested(HolidayScheduleSchema))
 
 
@@ -204,6 +213,10 @@ def get_calendar():
 def put_holiday_schedule(data, year):
     """Enter a year's holiday schedule from the State Council's notice (federation admin)."""
     operations.set_holiday_schedule(
-        year, "\n".join(d.isoformat() for d in data["holidays"]),
-        "\n".join(d.isoformat() for d in data["workdays"]), data["source"], current_user)
+        year,
+        "\n".join(d.isoformat() for d in data["holidays"]),
+        "\n".join(d.isoformat() for d in data["workdays"]),
+        data["source"],
+        current_user,
+    )
     return _calendar_answer()

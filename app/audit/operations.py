@@ -112,7 +112,12 @@ def record(
     db.session.flush()
     log.info(
         "%s %s#%s %s %s→%s by %s",
-        action, subject_type, subject_id, event.seq, from_state, to_state,
+        action,
+        subject_type,
+        subject_id,
+        event.seq,
+        from_state,
+        to_state,
         actor.username if actor is not None else "system",
     )
     return event

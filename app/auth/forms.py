@@ -57,13 +57,14 @@ class UserForm(FlaskForm):
 
     def __init__(self, regions, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.global_role.choices = choices([("", _l("None"))] + [
-            (role.value, label) for role, label in GLOBAL_ROLE_LABELS.items()
-        ])
+        self.global_role.choices = choices(
+            [("", _l("None"))] + [(role.value, label) for role, label in GLOBAL_ROLE_LABELS.items()]
+        )
         self.region_id.choices = choices([(0, _l("None"))] + [(r.id, r.name) for r in regions])
 
 
 class MembershipForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
-    role = SelectField(_l("Role"),
-                       choices=choices((r.value, label) for r, label in ROLE_LABELS.items()))
+    role = SelectField(
+        _l("Role"), choices=choices((r.value, label) for r, label in ROLE_LABELS.items())
+    )

@@ -149,28 +149,45 @@ def add_membership(user: User, enterprise, role: str, actor: User) -> Membership
         raise InvalidInput("role", _("Unknown role: %(role)s", role=role))
     if Role(role) in user.roles_in(enterprise.id):
         raise Conflict(
-            _("%(user)s already has this role in %(enterprise)s.",
-              user=user.full_name, enterprise=enterprise.name)
+            _(
+                "%(user)s already has this role in %(enterprise)s.",
+                user=user.full_name,
+                enterprise=enterprise.name,
+            )
         )
     membership = Membership(user=user, enterprise=enterprise, role=role)
     db.session.add(membership)
     db.session.flush()
-    record(enterprise, "membership_added", actor,
-           data={"user_id": user.id, "username": user.username, "role": role})
-    notify([user], "membership_added", link=f"/enterprises/{enterprise.id}",
-           enterprise=enterprise.name, role=role)
+    record(
+        enterprise,
+        "membership_added",
+        actor,
+        data={"user_id": user.id, "username": user.username, "role": role},
+    )
+    notify(
+        [user],
+        "membership_added",
+        link=f"/enterprises/{enterprise.id}",
+        enterprise=enterprise.name,
+        role=role,
+    )
     return membership
 
 
 def remove_membership(membership: Membership, actor: User) -> None:
     enterprise, user = membership.enterprise, membership.user
     if membership.role == Role.UNION_REP and enterprise.union_chair_id == user.id:
-        raise Conflict(_("%(user)s is the union chair; name another chair first.",
-                         user=user.full_name))
+        raise Conflict(
+            _("%(user)s is the union chair; name another chair first.", user=user.full_name)
+        )
     user.memberships.remove(membership)  # delete-orphan: the row goes at flush
     db.session.flush()
-    record(enterprise, "membership_removed", actor,
-           data={"user_id": user.id, "username": user.username, "role": membership.role})
+    record(
+        enterprise,
+        "membership_removed",
+        actor,
+        data={"user_id": user.id, "username": user.username, "role": membership.role},
+    )
 
 
 def create_token(user: User, name: str) -> tuple[ApiToken, str]:
@@ -195,9 +212,7 @@ def revoke_token(token: ApiToken, actor: User) -> None:
 
 
 def user_for_token(plain: str) -> User | None:
-    token = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(plain))
-    )
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(plain)))
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     now = utcnow()

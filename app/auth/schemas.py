@@ -39,8 +39,9 @@ _GLOBAL_ROLES = validate.OneOf([r.value for r in GlobalRole])
 class UserCreateSchema(ma.Schema):
     username = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
     full_name = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
-    password = ma.fields.String(required=True, load_only=True,
-                                validate=validate.Length(min=MIN_PASSWORD_LENGTH, max=128))
+    password = ma.fields.String(
+        required=True, load_only=True, validate=validate.Length(min=MIN_PASSWORD_LENGTH, max=128)
+    )
     email = ma.fields.Email(load_default=None, allow_none=True)
     global_role = ma.fields.String(load_default=None, allow_none=True, validate=_GLOBAL_ROLES)
     region_id = ma.fields.Integer(load_default=None, allow_none=True)
@@ -53,8 +54,9 @@ class UserUpdateSchema(ma.Schema):
     global_role = ma.fields.String(allow_none=True, validate=_GLOBAL_ROLES)
     region_id = ma.fields.Integer(allow_none=True)
     active = ma.fields.Boolean()
-    password = ma.fields.String(load_only=True,
-                                validate=validate.Length(min=MIN_PASSWORD_LENGTH, max=128))
+    password = ma.fields.String(
+        load_only=True, validate=validate.Length(min=MIN_PASSWORD_LENGTH, max=128)
+    )
 
 
 class TokenSchema(ma.Schema):

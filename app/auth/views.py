@@ -104,8 +104,12 @@ def profile():
     password_form = PasswordForm(prefix="pw")
     if form.validate_on_submit():
         try:
-            operations.update_profile(current_user, full_name=form.full_name.data,
-                                      email=form.email.data, locale=form.locale.data)
+            operations.update_profile(
+                current_user,
+                full_name=form.full_name.data,
+                email=form.email.data,
+                locale=form.locale.data,
+            )
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
@@ -123,8 +127,9 @@ def change_password():
     password_form = PasswordForm(prefix="pw")
     if password_form.validate_on_submit():
         try:
-            operations.change_password(current_user, password_form.current_password.data,
-                                       password_form.new_password.data)
+            operations.change_password(
+                current_user, password_form.current_password.data, password_form.new_password.data
+            )
         except InvalidInput as exc:
             show_errors(password_form, exc)
         else:
@@ -147,8 +152,9 @@ def tokens():
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
     ).all()
     status = 422 if form.errors else 200
-    return render_template("auth/tokens.html", form=form, tokens=listed,
-                           new_token=new_token), status
+    return render_template(
+        "auth/tokens.html", form=form, tokens=listed, new_token=new_token
+    ), status
 
 
 @bp.post("/profile/tokens/<int:token_id>/revoke")
@@ -166,8 +172,9 @@ def revoke_token(token_id: int):
 @admin_required
 def users():
     listed = db.session.scalars(select(User).order_by(User.username)).all()
-    return render_template("admin/users.html", users=listed, global_roles=GLOBAL_ROLE_LABELS,
-                           roles=ROLE_LABELS)
+    return render_template(
+        "admin/users.html", users=listed, global_roles=GLOBAL_ROLE_LABELS, roles=ROLE_LABELS
+    )
 
 
 def _regions():
@@ -188,9 +195,13 @@ def new_user():
         else:
             try:
                 user = operations.create_user(
-                    form.username.data, form.full_name.data, form.password.data,
-                    email=form.email.data, global_role=form.global_role.data or None,
-                    region=_region_choice(form.region_id.data), actor=current_user,
+                    form.username.data,
+                    form.full_name.data,
+                    form.password.data,
+                    email=form.email.data,
+                    global_role=form.global_role.data or None,
+                    region=_region_choice(form.region_id.data),
+                    actor=current_user,
                 )
             except InvalidInput as exc:
                 show_errors(form, exc)
@@ -213,9 +224,13 @@ def edit_user(user_id: int):
     if form.validate_on_submit():
         try:
             operations.update_user(
-                user, current_user, full_name=form.full_name.data, email=form.email.data,
+                user,
+                current_user,
+                full_name=form.full_name.data,
+                email=form.email.data,
                 global_role=form.global_role.data or None,
-                region=_region_choice(form.region_id.data), active=form.active.data,
+                region=_region_choice(form.region_id.data),
+                active=form.active.data,
             )
             if form.password.data:
                 operations.reset_password(user, form.password.data, current_user)

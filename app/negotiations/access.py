@@ -17,8 +17,11 @@ def can_view(negotiation: Negotiation, user) -> bool:
 def visible_negotiations_query(user) -> Select:
     """Negotiations of the enterprises this user sees, newest first."""
     enterprises = visible_enterprises_query(user).with_only_columns(Enterprise.id).order_by(None)
-    return (select(Negotiation).where(Negotiation.enterprise_id.in_(enterprises))
-            .order_by(Negotiation.id.desc()))
+    return (
+        select(Negotiation)
+        .where(Negotiation.enterprise_id.in_(enterprises))
+        .order_by(Negotiation.id.desc())
+    )
 
 
 def get_negotiation_or_404(negotiation_id: int, user) -> Negotiation:

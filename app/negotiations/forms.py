@@ -86,8 +86,10 @@ class RequestForm(FlaskForm):
 
     def values(self) -> dict:
         return {
-            "subject": self.subject.data, "term_years": self.term_years.data,
-            "topics": self.topics.data, "proposed_at": in_utc(self.proposed_at.data),
+            "subject": self.subject.data,
+            "term_years": self.term_years.data,
+            "topics": self.topics.data,
+            "proposed_at": in_utc(self.proposed_at.data),
             "proposed_place": self.proposed_place.data or "",
         }
 
@@ -106,8 +108,9 @@ class SuspensionForm(FlaskForm):
 
 
 class ExtensionForm(FlaskForm):
-    days = IntegerField(_l("Extend by (days)"),
-                        validators=[InputRequired(), NumberRange(min=1, max=60)])
+    days = IntegerField(
+        _l("Extend by (days)"), validators=[InputRequired(), NumberRange(min=1, max=60)]
+    )
 
 
 class AbandonForm(FlaskForm):
@@ -131,8 +134,9 @@ class RepresentativeForm(FlaskForm):
 
 
 class RecorderForm(FlaskForm):
-    username = StringField(_l("Username of the recorder"),
-                           validators=[DataRequired(), Length(max=64)])
+    username = StringField(
+        _l("Username of the recorder"), validators=[DataRequired(), Length(max=64)]
+    )
 
 
 class RoundForm(FlaskForm):
@@ -154,12 +158,15 @@ class GradeRowForm(SubForm):
     Negative figures pass here on purpose: the grid's rules name the grade and the figure.
     """
 
-    base = DecimalField(_l("Base wage (yuan)"), places=2,
-                        validators=[InputRequired(), monthly_yuan])
-    allowance = DecimalField(_l("Skill allowance (yuan)"), places=2,
-                             validators=[InputRequired(), monthly_yuan])
-    headcount = IntegerField(_l("Workers"),
-                             validators=[InputRequired(), NumberRange(max=1_000_000)])
+    base = DecimalField(
+        _l("Base wage (yuan)"), places=2, validators=[InputRequired(), monthly_yuan]
+    )
+    allowance = DecimalField(
+        _l("Skill allowance (yuan)"), places=2, validators=[InputRequired(), monthly_yuan]
+    )
+    headcount = IntegerField(
+        _l("Workers"), validators=[InputRequired(), NumberRange(max=1_000_000)]
+    )
 
 
 class ProposalForm(FlaskForm):
@@ -167,16 +174,31 @@ class ProposalForm(FlaskForm):
     note = TextAreaField(_l("Note (optional)"))
 
     def grade_rows(self, grades: list[str]) -> list[GradeRow]:
-        return [GradeRow(grade, yuan_to_fen(entry.base.data), yuan_to_fen(entry.allowance.data),
-                         entry.headcount.data)
-                for grade, entry in zip(grades, self.rows.entries, strict=True)]
+        return [
+            GradeRow(
+                grade,
+                yuan_to_fen(entry.base.data),
+                yuan_to_fen(entry.allowance.data),
+                entry.headcount.data,
+            )
+            for grade, entry in zip(grades, self.rows.entries, strict=True)
+        ]
 
 
 def grid_data(rows: list[GradeRow | None]) -> dict:
     """Grid rows as the proposal form's data, in yuan; a missing row starts empty."""
-    return {"rows": [{"base": Decimal(r.base_fen).scaleb(-2),
-                      "allowance": Decimal(r.allowance_fen).scaleb(-2),
-                      "headcount": r.headcount} if r is not None else {} for r in rows]}
+    return {
+        "rows": [
+            {
+                "base": Decimal(r.base_fen).scaleb(-2),
+                "allowance": Decimal(r.allowance_fen).scaleb(-2),
+                "headcount": r.headcount,
+            }
+            if r is not None
+            else {}
+            for r in rows
+        ]
+    }
 
 
 class ClausesForm(FlaskForm):
@@ -184,8 +206,9 @@ class ClausesForm(FlaskForm):
 
     term_years = SelectField(_l("Term"), coerce=int)
     adjustment_rule = TextAreaField(_l("Annual wage adjustment rule"))
-    pay_day = IntegerField(_l("Pay day (day of the month)"),
-                           validators=[Optional(), NumberRange(min=1, max=31)])
+    pay_day = IntegerField(
+        _l("Pay day (day of the month)"), validators=[Optional(), NumberRange(min=1, max=31)]
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -85,10 +85,12 @@ class Negotiation(db.Model):
     pay_day: Mapped[int | None]
     revision: Mapped[int] = mapped_column(default=1)
     union_accepted_grid_id: Mapped[int | None] = mapped_column(
-        ForeignKey("wage_grids.id", use_alter=True))
+        ForeignKey("wage_grids.id", use_alter=True)
+    )
     union_accepted_revision: Mapped[int | None]
     employer_accepted_grid_id: Mapped[int | None] = mapped_column(
-        ForeignKey("wage_grids.id", use_alter=True))
+        ForeignKey("wage_grids.id", use_alter=True)
+    )
     employer_accepted_revision: Mapped[int | None]
     agreed_grid_id: Mapped[int | None] = mapped_column(ForeignKey("wage_grids.id", use_alter=True))
     agreed_revision: Mapped[int | None]
@@ -99,14 +101,17 @@ class Negotiation(db.Model):
     created_by = relationship("User", foreign_keys=[created_by_id])
     recorder_user = relationship("User", foreign_keys=[recorder_user_id])
     representatives: Mapped[list[Representative]] = relationship(
-        back_populates="negotiation", order_by="Representative.id", cascade="all, delete-orphan")
+        back_populates="negotiation", order_by="Representative.id", cascade="all, delete-orphan"
+    )
     rounds: Mapped[list[Round]] = relationship(
-        back_populates="negotiation", order_by="Round.number", cascade="all, delete-orphan")
+        back_populates="negotiation", order_by="Round.number", cascade="all, delete-orphan"
+    )
     items: Mapped[list[DraftItem]] = relationship(
-        back_populates="negotiation", order_by="DraftItem.number", cascade="all, delete-orphan")
+        back_populates="negotiation", order_by="DraftItem.number", cascade="all, delete-orphan"
+    )
     proposals: Mapped[list[WageGrid]] = relationship(
-        back_populates="negotiation", foreign_keys="WageGrid.negotiation_id",
-        order_by="WageGrid.id")
+        back_populates="negotiation", foreign_keys="WageGrid.negotiation_id", order_by="WageGrid.id"
+    )
     agreed_grid = relationship("WageGrid", foreign_keys=[agreed_grid_id])
 
     def __repr__(self) -> str:
@@ -121,8 +126,11 @@ class Negotiation(db.Model):
         return self.refusal_reason is not None
 
     def active_representatives(self, side: str | None = None) -> list[Representative]:
-        return [r for r in self.representatives
-                if r.vacated_on is None and (side is None or r.side == side)]
+        return [
+            r
+            for r in self.representatives
+            if r.vacated_on is None and (side is None or r.side == side)
+        ]
 
     def chief(self, side: str) -> Representative | None:
         return next((r for r in self.active_representatives(side) if r.is_chief), None)
@@ -145,18 +153,29 @@ class Representative(db.Model):
         # Art 23: a chief is never an outside expert.
         CheckConstraint("NOT (is_chief AND is_outside_expert)", "chief_not_expert"),
         # Art 24: nobody sits on both sides (or twice on one) at the same time.
-        Index("uq_representatives_active_person", "negotiation_id", "user_id", unique=True,
-              sqlite_where=text("vacated_on IS NULL AND user_id IS NOT NULL"),
-              postgresql_where=text("vacated_on IS NULL AND user_id IS NOT NULL")),
+        Index(
+            "uq_representatives_active_person",
+            "negotiation_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("vacated_on IS NULL AND user_id IS NOT NULL"),
+            postgresql_where=text("vacated_on IS NULL AND user_id IS NOT NULL"),
+        ),
         # Art 19: one chief per side.
-        Index("uq_representatives_active_chief", "negotiation_id", "side", unique=True,
-              sqlite_where=text("vacated_on IS NULL AND is_chief"),
-              postgresql_where=text("vacated_on IS NULL AND is_chief")),
+        Index(
+            "uq_representatives_active_chief",
+            "negotiation_id",
+            "side",
+            unique=True,
+            sqlite_where=text("vacated_on IS NULL AND is_chief"),
+            postgresql_where=text("vacated_on IS NULL AND is_chief"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     negotiation_id: Mapped[int] = mapped_column(
-        ForeignKey("negotiations.id", ondelete="CASCADE"), index=True)
+        ForeignKey("negotiations.id", ondelete="CASCADE"), index=True
+    )
     side: Mapped[str] = mapped_column(String(8))
     # Outside experts (外聘专家) need no account; members of the enterprise have one.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -192,26 +211,33 @@ class WageGrid(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
     negotiation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("negotiations.id", ondelete="CASCADE"), index=True)
+        ForeignKey("negotiations.id", ondelete="CASCADE"), index=True
+    )
     round_id: Mapped[int | None] = mapped_column(
-        ForeignKey("negotiation_rounds.id", ondelete="CASCADE"))
+        ForeignKey("negotiation_rounds.id", ondelete="CASCADE")
+    )
     side: Mapped[str | None] = mapped_column(String(8))
     note: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     rows: Mapped[list[WageGridRow]] = relationship(
-        back_populates="grid", order_by="WageGridRow.position", cascade="all, delete-orphan",
-        lazy="selectin")
-    negotiation = relationship("Negotiation", back_populates="proposals",
-                               foreign_keys=[negotiation_id])
+        back_populates="grid",
+        order_by="WageGridRow.position",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+    negotiation = relationship(
+        "Negotiation", back_populates="proposals", foreign_keys=[negotiation_id]
+    )
     round = relationship("Round", back_populates="proposals")
     created_by = relationship("User")
 
     @property
     def grade_rows(self) -> list[rules.GradeRow]:
-        return [rules.GradeRow(r.grade, r.base_fen, r.allowance_fen, r.headcount)
-                for r in self.rows]
+        return [
+            rules.GradeRow(r.grade, r.base_fen, r.allowance_fen, r.headcount) for r in self.rows
+        ]
 
 
 class WageGridRow(db.Model):
@@ -221,8 +247,9 @@ class WageGridRow(db.Model):
     __table_args__ = (
         UniqueConstraint("grid_id", "position"),
         UniqueConstraint("grid_id", "grade"),
-        CheckConstraint("base_fen >= 0 AND allowance_fen >= 0 AND headcount >= 0",
-                        "amounts_not_negative"),
+        CheckConstraint(
+            "base_fen >= 0 AND allowance_fen >= 0 AND headcount >= 0", "amounts_not_negative"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -247,8 +274,7 @@ class Round(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    negotiation_id: Mapped[int] = mapped_column(
-        ForeignKey("negotiations.id", ondelete="CASCADE"))
+    negotiation_id: Mapped[int] = mapped_column(ForeignKey("negotiations.id", ondelete="CASCADE"))
     number: Mapped[int]
     held_at: Mapped[datetime] = mapped_column(UTCDateTime)
     place: Mapped[str] = mapped_column(String(200))
@@ -260,8 +286,9 @@ class Round(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     negotiation: Mapped[Negotiation] = relationship(back_populates="rounds")
-    proposals: Mapped[list[WageGrid]] = relationship(back_populates="round",
-                                                     order_by="WageGrid.side.desc()")
+    proposals: Mapped[list[WageGrid]] = relationship(
+        back_populates="round", order_by="WageGrid.side.desc()"
+    )
 
     @property
     def confirmed(self) -> bool:
@@ -278,8 +305,7 @@ class DraftItem(db.Model):
     __table_args__ = (UniqueConstraint("negotiation_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    negotiation_id: Mapped[int] = mapped_column(
-        ForeignKey("negotiations.id", ondelete="CASCADE"))
+    negotiation_id: Mapped[int] = mapped_column(ForeignKey("negotiations.id", ondelete="CASCADE"))
     number: Mapped[int]
     title: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)

@@ -37,6 +37,7 @@ OPEN_STATES = ("preparing", "negotiating", "suspended", "in_dispute")
 
 # --- who is acting ---------------------------------------------------------------------------
 
+
 def sides_of(user: User, negotiation: Negotiation) -> set[str]:
     """The sides a user acts for: a union representative for the union, and so on."""
     roles = user.roles_in(negotiation.enterprise_id)
@@ -72,12 +73,17 @@ def acting_side(user: User, negotiation: Negotiation, side: str | None = None) -
     sides = sides_of(user, negotiation)
     if side is not None:
         if side not in sides:
-            raise NotPermitted(_("You do not act for the %(side)s side.",
-                                 side=_(rules.SIDE_LABELS.get(side, side))))
+            raise NotPermitted(
+                _(
+                    "You do not act for the %(side)s side.",
+                    side=_(rules.SIDE_LABELS.get(side, side)),
+                )
+            )
         return side
     if len(sides) != 1:
-        raise NotPermitted(_("Only a union or employer representative of the enterprise may do "
-                             "this."))
+        raise NotPermitted(
+            _("Only a union or employer representative of the enterprise may do this.")
+        )
     return next(iter(sides))
 
 
@@ -85,34 +91,48 @@ def lock(negotiation: Negotiation) -> Negotiation:
     """Lock the negotiation's row (SELECT … FOR UPDATE on PostgreSQL) and reload it, so two
     requests cannot both move it from the same state."""
     return db.session.scalars(
-        select(Negotiation).where(Negotiation.id == negotiation.id)
-        .with_for_update().execution_options(populate_existing=True)
+        select(Negotiation)
+        .where(Negotiation.id == negotiation.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).one()
 
 
-def _transition(negotiation: Negotiation, trigger: str, actor: User | None, *,
-                data: dict | None = None, **guard_kwargs) -> None:
+def _transition(
+    negotiation: Negotiation,
+    trigger: str,
+    actor: User | None,
+    *,
+    data: dict | None = None,
+    **guard_kwargs,
+) -> None:
     """Check the actor's role, fire the trigger, and write its audit event."""
     lock(negotiation)
-    if actor is not None and not (
-        workflow.roles_for(trigger, negotiation.state) & roles_of(actor, negotiation)
-    ) and trigger in workflow.machine.get_triggers(negotiation.state):
-        raise NotPermitted(_("You may not %(action)s.",
-                             action=_(workflow.ACTION_LABELS[trigger])))
+    if (
+        actor is not None
+        and not (workflow.roles_for(trigger, negotiation.state) & roles_of(actor, negotiation))
+        and trigger in workflow.machine.get_triggers(negotiation.state)
+    ):
+        raise NotPermitted(_("You may not %(action)s.", action=_(workflow.ACTION_LABELS[trigger])))
     before = negotiation.state
     fire(negotiation, trigger, **guard_kwargs)
     db.session.flush()
-    record(negotiation, trigger, actor, from_state=before, to_state=negotiation.state,
-           data=data)
+    record(negotiation, trigger, actor, from_state=before, to_state=negotiation.state, data=data)
 
 
 def _people(negotiation: Negotiation, *roles: Role) -> list[User]:
-    return list(db.session.scalars(
-        select(User).join(Membership).where(
-            Membership.enterprise_id == negotiation.enterprise_id,
-            Membership.role.in_([r.value for r in roles]), User.active.is_(True),
-        ).distinct()
-    ))
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership)
+            .where(
+                Membership.enterprise_id == negotiation.enterprise_id,
+                Membership.role.in_([r.value for r in roles]),
+                User.active.is_(True),
+            )
+            .distinct()
+        )
+    )
 
 
 def _side_people(negotiation: Negotiation, side: str) -> list[User]:
@@ -120,20 +140,33 @@ def _side_people(negotiation: Negotiation, side: str) -> list[User]:
 
 
 def _coordinators(negotiation: Negotiation) -> list[User]:
-    return list(db.session.scalars(select(User).where(
-        User.active.is_(True),
-        (User.global_role == GlobalRole.FEDERATION_ADMIN)
-        | ((User.global_role == GlobalRole.LABOUR_OFFICER)
-           & (User.region_id == negotiation.enterprise.region_id)),
-    )))
+    return list(
+        db.session.scalars(
+            select(User).where(
+                User.active.is_(True),
+                (User.global_role == GlobalRole.FEDERATION_ADMIN)
+                | (
+                    (User.global_role == GlobalRole.LABOUR_OFFICER)
+                    & (User.region_id == negotiation.enterprise.region_id)
+                ),
+            )
+        )
+    )
 
 
 def _notify(users, kind: str, negotiation: Negotiation, **params) -> None:
-    notify(users, kind, link=f"/negotiations/{negotiation.id}",
-           enterprise=negotiation.enterprise.name, subject=negotiation.subject, **params)
+    notify(
+        users,
+        kind,
+        link=f"/negotiations/{negotiation.id}",
+        enterprise=negotiation.enterprise.name,
+        subject=negotiation.subject,
+        **params,
+    )
 
 
 # --- the written request (要约书) -------------------------------------------------------------
+
 
 def _check_request(subject: str, term_years: int, topics: str) -> None:
     if not subject.strip():
@@ -145,9 +178,17 @@ def _check_request(subject: str, term_years: int, topics: str) -> None:
         raise InvalidInput("topics", _("Name at least one topic to negotiate."))
 
 
-def open_negotiation(enterprise, actor: User, *, subject: str, term_years: int, topics: str,
-                     proposed_at: datetime | None = None, proposed_place: str = "",
-                     side: str | None = None) -> Negotiation:
+def open_negotiation(
+    enterprise,
+    actor: User,
+    *,
+    subject: str,
+    term_years: int,
+    topics: str,
+    proposed_at: datetime | None = None,
+    proposed_place: str = "",
+    side: str | None = None,
+) -> Negotiation:
     """Either side opens a negotiation with its written request, still a draft.
 
     集体合同规定 Art 32: either side may ask for collective negotiation.
@@ -156,24 +197,44 @@ def open_negotiation(enterprise, actor: User, *, subject: str, term_years: int, 
     if side is None and len(sides) == 1:
         side = next(iter(sides))
     if side not in sides:
-        raise NotPermitted(_("Only a union or employer representative of the enterprise may "
-                             "open a negotiation."))
+        raise NotPermitted(
+            _("Only a union or employer representative of the enterprise may open a negotiation.")
+        )
     _check_request(subject, term_years, topics)
     negotiation = Negotiation(
-        enterprise=enterprise, enterprise_id=enterprise.id, initiator_side=side,
-        created_by_id=actor.id, subject=subject.strip(), term_years=term_years,
-        topics=topics.strip(), proposed_at=proposed_at, proposed_place=proposed_place.strip(),
+        enterprise=enterprise,
+        enterprise_id=enterprise.id,
+        initiator_side=side,
+        created_by_id=actor.id,
+        subject=subject.strip(),
+        term_years=term_years,
+        topics=topics.strip(),
+        proposed_at=proposed_at,
+        proposed_place=proposed_place.strip(),
         state="draft",
     )
     db.session.add(negotiation)
     db.session.flush()
-    record(negotiation, "opened", actor, to_state="draft",
-           data={"side": side, "subject": negotiation.subject})
+    record(
+        negotiation,
+        "opened",
+        actor,
+        to_state="draft",
+        data={"side": side, "subject": negotiation.subject},
+    )
     return negotiation
 
 
-def update_request(negotiation: Negotiation, actor: User, *, subject: str, term_years: int,
-                   topics: str, proposed_at: datetime | None, proposed_place: str) -> None:
+def update_request(
+    negotiation: Negotiation,
+    actor: User,
+    *,
+    subject: str,
+    term_years: int,
+    topics: str,
+    proposed_at: datetime | None,
+    proposed_place: str,
+) -> None:
     lock(negotiation)
     if negotiation.state != "draft":
         raise Conflict(_("The request has been sent; it can no longer be changed."))
@@ -195,52 +256,73 @@ def send_request(negotiation: Negotiation, actor: User, today: date | None = Non
     # 集体合同规定 Art 32: the written response is due 20 days after receipt.
     negotiation.response_due = rules.response_deadline(today, profile)
     db.session.flush()
-    _notify(_side_people(negotiation, negotiation.responder_side), "request_received",
-            negotiation, due=negotiation.response_due.isoformat())
+    _notify(
+        _side_people(negotiation, negotiation.responder_side),
+        "request_received",
+        negotiation,
+        due=negotiation.response_due.isoformat(),
+    )
 
 
-def accept_request(negotiation: Negotiation, actor: User, topics: str = "",
-                   today: date | None = None) -> None:
+def accept_request(
+    negotiation: Negotiation, actor: User, topics: str = "", today: date | None = None
+) -> None:
     """The other side accepts in writing, adding its own topics (试行办法 Art 17)."""
     today = today or clock.today()
     _transition(negotiation, "accept", actor, data={"topics": topics.strip()})
     negotiation.responded_on = today
     negotiation.responder_topics = topics.strip()
     db.session.flush()
-    _notify(_side_people(negotiation, negotiation.initiator_side), "request_accepted",
-            negotiation)
+    _notify(_side_people(negotiation, negotiation.initiator_side), "request_accepted", negotiation)
 
 
-def refuse_request(negotiation: Negotiation, actor: User, reason: str,
-                   today: date | None = None) -> None:
+def refuse_request(
+    negotiation: Negotiation, actor: User, reason: str, today: date | None = None
+) -> None:
     today = today or clock.today()
     _transition(negotiation, "refuse", actor, reason=reason, data={"reason": reason.strip()})
     negotiation.responded_on = today
     negotiation.refusal_reason = reason.strip()
     db.session.flush()
-    _notify(_side_people(negotiation, negotiation.initiator_side), "request_refused",
-            negotiation, reason=negotiation.refusal_reason)
+    _notify(
+        _side_people(negotiation, negotiation.initiator_side),
+        "request_refused",
+        negotiation,
+        reason=negotiation.refusal_reason,
+    )
 
 
 def is_response_overdue(negotiation: Negotiation, today: date | None = None) -> bool:
     today = today or clock.today()
-    return (negotiation.state == "requested" and negotiation.responded_on is None
-            and negotiation.response_due is not None and today > negotiation.response_due)
+    return (
+        negotiation.state == "requested"
+        and negotiation.responded_on is None
+        and negotiation.response_due is not None
+        and today > negotiation.response_due
+    )
 
 
 def escalate(negotiation: Negotiation, actor: User, today: date | None = None) -> None:
     """Ask for dispute coordination (争议协调处理, 集体合同规定 Art 49-52)."""
     today = today or clock.today()
     profile = negotiation.enterprise.region.rule_profile
-    _transition(negotiation, "escalate", actor, refused=negotiation.refused,
-                overdue=is_response_overdue(negotiation, today))
+    _transition(
+        negotiation,
+        "escalate",
+        actor,
+        refused=negotiation.refused,
+        overdue=is_response_overdue(negotiation, today),
+    )
     negotiation.dispute_started_on = today
     negotiation.dispute_extension_days = 0
     negotiation.dispute_due = rules.dispute_deadline(today, profile)
     negotiation.dispute_overdue_flagged_at = None  # a new period, flagged anew when it passes
     db.session.flush()
-    people = (_side_people(negotiation, rules.UNION) + _side_people(negotiation, rules.EMPLOYER)
-              + _coordinators(negotiation))
+    people = (
+        _side_people(negotiation, rules.UNION)
+        + _side_people(negotiation, rules.EMPLOYER)
+        + _coordinators(negotiation)
+    )
     _notify(set(people), "dispute_opened", negotiation, due=negotiation.dispute_due.isoformat())
 
 
@@ -250,12 +332,16 @@ def withdraw(negotiation: Negotiation, actor: User) -> None:
 
 # --- representatives (协商代表, 集体合同规定 Art 19-24, 31, 33) -----------------------------
 
+
 def representative_problems(negotiation: Negotiation):
     enterprise = negotiation.enterprise
     reps = [
         rules.Representative(
-            person_id=r.user_id if r.user_id is not None else -r.id, name=r.name, side=r.side,
-            is_chief=r.is_chief, is_outside_expert=r.is_outside_expert,
+            person_id=r.user_id if r.user_id is not None else -r.id,
+            name=r.name,
+            side=r.side,
+            is_chief=r.is_chief,
+            is_outside_expert=r.is_outside_expert,
             is_union_chair=r.user_id is not None and r.user_id == enterprise.union_chair_id,
             is_legal_representative=bool(enterprise.legal_representative)
             and r.name == enterprise.legal_representative,
@@ -266,47 +352,81 @@ def representative_problems(negotiation: Negotiation):
     return rules.representative_problems(reps, negotiation.recorder_user_id)
 
 
-def appoint_representative(negotiation: Negotiation, actor: User, *, side: str,
-                           user: User | None = None, name: str = "", position: str = "",
-                           is_chief: bool = False, is_outside_expert: bool = False,
-                           delegated_in_writing: bool = False,
-                           today: date | None = None) -> Representative:
+def appoint_representative(
+    negotiation: Negotiation,
+    actor: User,
+    *,
+    side: str,
+    user: User | None = None,
+    name: str = "",
+    position: str = "",
+    is_chief: bool = False,
+    is_outside_expert: bool = False,
+    delegated_in_writing: bool = False,
+    today: date | None = None,
+) -> Representative:
     """Each side appoints its own representatives (集体合同规定 Art 19)."""
     today = today or clock.today()
     lock(negotiation)
     acting_side(actor, negotiation, side)
     if negotiation.state not in OPEN_STATES:
-        raise Conflict(_("Representatives are appointed once the request is accepted and "
-                         "until the talks end."))
+        raise Conflict(
+            _("Representatives are appointed once the request is accepted and until the talks end.")
+        )
     if user is not None:
         if user.id not in {m.user_id for m in negotiation.enterprise.memberships}:
             # No name: the message must not tell who exists in other enterprises.
-            raise InvalidInput("username", _("No member of this enterprise has that username; "
-                                             "an outsider joins as an outside expert."))
+            raise InvalidInput(
+                "username",
+                _(
+                    "No member of this enterprise has that username; "
+                    "an outsider joins as an outside expert."
+                ),
+            )
         name = user.full_name
         if any(r.user_id == user.id for r in negotiation.active_representatives()):
             # 集体合同规定 Art 24
-            raise InvalidInput("username", _("%(name)s is already a representative in this "
-                                             "negotiation.", name=name))
+            raise InvalidInput(
+                "username",
+                _("%(name)s is already a representative in this negotiation.", name=name),
+            )
         if user.id == negotiation.recorder_user_id:
-            raise InvalidInput("username", _("%(name)s is the recorder, who may not also "
-                                             "represent a side.", name=name))
+            raise InvalidInput(
+                "username",
+                _("%(name)s is the recorder, who may not also represent a side.", name=name),
+            )
     elif not is_outside_expert:
-        raise InvalidInput("username", _("Choose a member of the enterprise, or appoint an "
-                                         "outside expert by name."))
+        raise InvalidInput(
+            "username",
+            _("Choose a member of the enterprise, or appoint an outside expert by name."),
+        )
     if not name.strip():
         raise InvalidInput("name", _("The representative's name is required."))
     if is_chief and is_outside_expert:
-        raise InvalidInput("is_chief", _("A chief representative is never an outside expert "
-                                         "(集体合同规定 Art 23)."))
+        raise InvalidInput(
+            "is_chief",
+            _("A chief representative is never an outside expert (集体合同规定 Art 23)."),
+        )
     if is_chief and negotiation.chief(side) is not None:
         raise InvalidInput("is_chief", _("This side has a chief representative already."))
-    vacancy = next((r for r in negotiation.representatives if r.side == side
-                    and r.vacated_on is not None and r.refilled_by_id is None), None)
+    vacancy = next(
+        (
+            r
+            for r in negotiation.representatives
+            if r.side == side and r.vacated_on is not None and r.refilled_by_id is None
+        ),
+        None,
+    )
     rep = Representative(
-        negotiation=negotiation, side=side, user=user, user_id=user.id if user else None,
-        name=name.strip(), position=position.strip(), is_chief=is_chief,
-        is_outside_expert=is_outside_expert, delegated_in_writing=delegated_in_writing,
+        negotiation=negotiation,
+        side=side,
+        user=user,
+        user_id=user.id if user else None,
+        name=name.strip(),
+        position=position.strip(),
+        is_chief=is_chief,
+        is_outside_expert=is_outside_expert,
+        delegated_in_writing=delegated_in_writing,
         appointed_on=today,
     )
     db.session.add(rep)
@@ -314,13 +434,27 @@ def appoint_representative(negotiation: Negotiation, actor: User, *, side: str,
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
-        raise Conflict(_("Someone appointed the same person or a second chief at the same time; "
-                         "reload the page.")) from None
+        raise Conflict(
+            _(
+                "Someone appointed the same person or a second chief at the same time; "
+                "reload the page."
+            )
+        ) from None
     if vacancy is not None:
         vacancy.refilled_by_id = rep.id
-    record(negotiation, "representative_appointed", actor, data={
-        "representative_id": rep.id, "side": side, "name": rep.name, "chief": is_chief,
-        "outside_expert": is_outside_expert, "refills": vacancy.id if vacancy else None})
+    record(
+        negotiation,
+        "representative_appointed",
+        actor,
+        data={
+            "representative_id": rep.id,
+            "side": side,
+            "name": rep.name,
+            "chief": is_chief,
+            "outside_expert": is_outside_expert,
+            "refills": vacancy.id if vacancy else None,
+        },
+    )
     return rep
 
 
@@ -336,8 +470,16 @@ def vacate_representative(rep: Representative, actor: User, today: date | None =
     rep.vacated_on = today
     rep.refill_due = rules.refill_deadline(today, negotiation.enterprise.region.rule_profile)
     db.session.flush()
-    record(negotiation, "representative_vacated", actor, data={
-        "representative_id": rep.id, "name": rep.name, "refill_due": rep.refill_due.isoformat()})
+    record(
+        negotiation,
+        "representative_vacated",
+        actor,
+        data={
+            "representative_id": rep.id,
+            "name": rep.name,
+            "refill_due": rep.refill_due.isoformat(),
+        },
+    )
 
 
 def set_recorder(negotiation: Negotiation, actor: User, user: User) -> None:
@@ -349,25 +491,33 @@ def set_recorder(negotiation: Negotiation, actor: User, user: User) -> None:
     if user.id not in {m.user_id for m in negotiation.enterprise.memberships}:
         raise InvalidInput("username", _("The recorder must be a member of the enterprise."))
     if any(r.user_id == user.id for r in negotiation.active_representatives()):
-        raise InvalidInput("username", _("%(name)s represents a side; the recorder must be "
-                                         "neutral (集体合同规定 Art 33).", name=user.full_name))
+        raise InvalidInput(
+            "username",
+            _(
+                "%(name)s represents a side; the recorder must be neutral (集体合同规定 Art 33).",
+                name=user.full_name,
+            ),
+        )
     negotiation.recorder_user_id, negotiation.recorder_name = user.id, user.full_name
     db.session.flush()
     record(negotiation, "recorder_set", actor, data={"user_id": user.id, "name": user.full_name})
 
 
 def start_talks(negotiation: Negotiation, actor: User) -> None:
-    _transition(negotiation, "start_talks", actor,
-                representative_problems=representative_problems(negotiation),
-                has_recorder=negotiation.recorder_user_id is not None)
-    _notify(_people(negotiation, Role.UNION_REP, Role.EMPLOYER_REP), "talks_started",
-            negotiation)
+    _transition(
+        negotiation,
+        "start_talks",
+        actor,
+        representative_problems=representative_problems(negotiation),
+        has_recorder=negotiation.recorder_user_id is not None,
+    )
+    _notify(_people(negotiation, Role.UNION_REP, Role.EMPLOYER_REP), "talks_started", negotiation)
 
 
 # --- rounds (协商会议) --------------------------------------------------------------------------
 
-def schedule_round(negotiation: Negotiation, actor: User, held_at: datetime,
-                   place: str) -> Round:
+
+def schedule_round(negotiation: Negotiation, actor: User, held_at: datetime, place: str) -> Round:
     """A new round; the chiefs chair in turn, the requesting side first (集体合同规定 Art 34)."""
     lock(negotiation)
     acting_side(actor, negotiation)
@@ -377,12 +527,26 @@ def schedule_round(negotiation: Negotiation, actor: User, held_at: datetime,
         raise InvalidInput("place", _("Where is the round held?"))
     number = len(negotiation.rounds) + 1
     chair = negotiation.initiator_side if number % 2 else negotiation.responder_side
-    round_ = Round(negotiation=negotiation, number=number, held_at=held_at,
-                   place=place.strip(), chair_side=chair)
+    round_ = Round(
+        negotiation=negotiation,
+        number=number,
+        held_at=held_at,
+        place=place.strip(),
+        chair_side=chair,
+    )
     db.session.add(round_)
     db.session.flush()
-    record(negotiation, "round_scheduled", actor, data={
-        "round": number, "held_at": held_at.isoformat(), "place": round_.place, "chair": chair})
+    record(
+        negotiation,
+        "round_scheduled",
+        actor,
+        data={
+            "round": number,
+            "held_at": held_at.isoformat(),
+            "place": round_.place,
+            "chair": chair,
+        },
+    )
     return round_
 
 
@@ -406,8 +570,9 @@ def write_minutes(round_: Round, actor: User, minutes: str) -> None:
 def confirm_minutes(round_: Round, actor: User) -> None:
     """Each chief confirms the minutes (签字确认)."""
     negotiation = lock(round_.negotiation)
-    side = next((s for s in rules.SIDES if (c := negotiation.chief(s)) and c.user_id == actor.id),
-                None)
+    side = next(
+        (s for s in rules.SIDES if (c := negotiation.chief(s)) and c.user_id == actor.id), None
+    )
     if side is None:
         raise NotPermitted(_("Only a chief representative confirms the minutes."))
     if not round_.minutes:
@@ -421,12 +586,18 @@ def confirm_minutes(round_: Round, actor: User) -> None:
 
 # --- wage grids (能级工资表) ----------------------------------------------------------------
 
+
 def current_grid(enterprise) -> WageGrid | None:
     """The grid in force: the newest one not proposed in a negotiation."""
     return db.session.scalar(
-        select(WageGrid).where(WageGrid.enterprise_id == enterprise.id,
-                               WageGrid.round_id.is_(None), WageGrid.negotiation_id.is_(None))
-        .order_by(WageGrid.id.desc()).limit(1)
+        select(WageGrid)
+        .where(
+            WageGrid.enterprise_id == enterprise.id,
+            WageGrid.round_id.is_(None),
+            WageGrid.negotiation_id.is_(None),
+        )
+        .order_by(WageGrid.id.desc())
+        .limit(1)
     )
 
 
@@ -445,51 +616,78 @@ def _check_grid(rows: list[rules.GradeRow], minimum_wage_fen: int) -> None:
 
 def _grid(enterprise, rows: list[rules.GradeRow], actor, **values) -> WageGrid:
     _check_grid(rows, enterprise.region.minimum_wage_fen)
-    grid = WageGrid(enterprise_id=enterprise.id, created_by_id=actor.id if actor else None,
-                    **values)
-    grid.rows = [WageGridRow(position=i, grade=r.grade.strip(), base_fen=r.base_fen,
-                             allowance_fen=r.allowance_fen, headcount=r.headcount)
-                 for i, r in enumerate(rows, start=1)]
+    grid = WageGrid(
+        enterprise_id=enterprise.id, created_by_id=actor.id if actor else None, **values
+    )
+    grid.rows = [
+        WageGridRow(
+            position=i,
+            grade=r.grade.strip(),
+            base_fen=r.base_fen,
+            allowance_fen=r.allowance_fen,
+            headcount=r.headcount,
+        )
+        for i, r in enumerate(rows, start=1)
+    ]
     db.session.add(grid)
     db.session.flush()
     return grid
 
 
-def set_current_grid(enterprise, actor: User | None, rows: list[rules.GradeRow],
-                     note: str = "") -> WageGrid:
+def set_current_grid(
+    enterprise, actor: User | None, rows: list[rules.GradeRow], note: str = ""
+) -> WageGrid:
     """Record the grid in force, with today's headcount per grade (the costing baseline)."""
-    if actor is not None and not (actor.is_federation_admin
-                                  or actor.has_role(enterprise.id, Role.EMPLOYER_REP)):
+    if actor is not None and not (
+        actor.is_federation_admin or actor.has_role(enterprise.id, Role.EMPLOYER_REP)
+    ):
         raise NotPermitted(_("The employer side records the wage grid in force."))
     grid = _grid(enterprise, rows, actor, note=note)
     record(enterprise, "current_grid_set", actor, data={"grid_id": grid.id})
     return grid
 
 
-def submit_proposal(round_: Round, actor: User, rows: list[rules.GradeRow], note: str = "",
-                    side: str | None = None) -> WageGrid:
+def submit_proposal(
+    round_: Round, actor: User, rows: list[rules.GradeRow], note: str = "", side: str | None = None
+) -> WageGrid:
     """A side's wage-grid proposal in a round: one per side per round."""
     negotiation = lock(round_.negotiation)
     side = acting_side(actor, negotiation, side)
     if negotiation.state != "negotiating":
         raise Conflict(_("Proposals are made while the talks are on."))
     if round_.proposal_of(side) is not None:
-        raise Conflict(_("Your side has proposed in round %(n)d already; hold a new round for "
-                         "a new proposal.", n=round_.number))
+        raise Conflict(
+            _(
+                "Your side has proposed in round %(n)d already; hold a new round for "
+                "a new proposal.",
+                n=round_.number,
+            )
+        )
     if round_.number != len(negotiation.rounds):
         raise Conflict(_("Round %(n)d is over; propose in the latest round.", n=round_.number))
     try:
         with db.session.begin_nested():
-            grid = _grid(negotiation.enterprise, rows, actor, negotiation=negotiation,
-                         round=round_, side=side, note=note.strip())
+            grid = _grid(
+                negotiation.enterprise,
+                rows,
+                actor,
+                negotiation=negotiation,
+                round=round_,
+                side=side,
+                note=note.strip(),
+            )
     except IntegrityError:
-        raise Conflict(_("Your side proposed in this round at the same time; reload the "
-                         "page.")) from None
-    record(negotiation, "proposal_submitted", actor, data={
-        "round": round_.number, "side": side, "grid_id": grid.id})
+        raise Conflict(
+            _("Your side proposed in this round at the same time; reload the page.")
+        ) from None
+    record(
+        negotiation,
+        "proposal_submitted",
+        actor,
+        data={"round": round_.number, "side": side, "grid_id": grid.id},
+    )
     other = rules.EMPLOYER if side == rules.UNION else rules.UNION
-    _notify(_side_people(negotiation, other), "proposal_received", negotiation,
-            round=round_.number)
+    _notify(_side_people(negotiation, other), "proposal_received", negotiation, round=round_.number)
     return grid
 
 
@@ -513,8 +711,9 @@ def _band(negotiation: Negotiation) -> rules.GuidelineBand | None:
 
 def costing(negotiation: Negotiation, grid: WageGrid) -> rules.Costing:
     current = current_grid(negotiation.enterprise)
-    return rules.cost_grid(grid.grade_rows, current.grade_rows if current else None,
-                           _band(negotiation))
+    return rules.cost_grid(
+        grid.grade_rows, current.grade_rows if current else None, _band(negotiation)
+    )
 
 
 def comparison(negotiation: Negotiation) -> list[Column]:
@@ -525,14 +724,22 @@ def comparison(negotiation: Negotiation) -> list[Column]:
     columns = []
     if current is not None:
         # No band: the grid in force is the baseline, not a proposal to weigh (试行办法 Art 8).
-        columns.append(Column(str(_l("Current grid")), current,
-                              rules.cost_grid(base, base), frozenset()))
+        columns.append(
+            Column(str(_l("Current grid")), current, rules.cost_grid(base, base), frozenset())
+        )
     for round_ in negotiation.rounds:
         for grid in sorted(round_.proposals, key=lambda g: g.side != rules.UNION):
-            label = _("Round %(n)d · %(side)s", n=round_.number,
-                      side=_(rules.SIDE_LABELS[grid.side]))
-            columns.append(Column(label, grid, rules.cost_grid(grid.grade_rows, base, band),
-                                  _changes(grid, current)))
+            label = _(
+                "Round %(n)d · %(side)s", n=round_.number, side=_(rules.SIDE_LABELS[grid.side])
+            )
+            columns.append(
+                Column(
+                    label,
+                    grid,
+                    rules.cost_grid(grid.grade_rows, base, band),
+                    _changes(grid, current),
+                )
+            )
     return columns
 
 
@@ -551,6 +758,7 @@ def _changes(grid: WageGrid, current: WageGrid | None) -> frozenset:
 
 # --- clauses, acceptance and agreement --------------------------------------------------------
 
+
 def _touch_clauses(negotiation: Negotiation) -> None:
     """Any change to the clauses is a new revision: both acceptances lapse."""
     if negotiation.state != "negotiating":
@@ -558,8 +766,14 @@ def _touch_clauses(negotiation: Negotiation) -> None:
     negotiation.revision += 1
 
 
-def update_clauses(negotiation: Negotiation, actor: User, *, term_years: int,
-                   adjustment_rule: str, pay_day: int | None) -> None:
+def update_clauses(
+    negotiation: Negotiation,
+    actor: User,
+    *,
+    term_years: int,
+    adjustment_rule: str,
+    pay_day: int | None,
+) -> None:
     lock(negotiation)
     acting_side(actor, negotiation)
     if term_years not in (1, 2, 3):
@@ -570,24 +784,29 @@ def update_clauses(negotiation: Negotiation, actor: User, *, term_years: int,
     negotiation.term_years, negotiation.pay_day = term_years, pay_day
     negotiation.adjustment_rule = adjustment_rule.strip()
     db.session.flush()
-    record(negotiation, "clauses_changed", actor, data={
-        "revision": negotiation.revision, "term_years": term_years, "pay_day": pay_day})
+    record(
+        negotiation,
+        "clauses_changed",
+        actor,
+        data={"revision": negotiation.revision, "term_years": term_years, "pay_day": pay_day},
+    )
 
 
 def add_item(negotiation: Negotiation, actor: User, title: str, text: str) -> DraftItem:
     lock(negotiation)
     acting_side(actor, negotiation)
     if not title.strip() or not text.strip():
-        raise InvalidInput("title" if not title.strip() else "text",
-                           _("An item needs a title and its text."))
+        raise InvalidInput(
+            "title" if not title.strip() else "text", _("An item needs a title and its text.")
+        )
     _touch_clauses(negotiation)
     number = max((i.number for i in negotiation.items), default=0) + 1
-    item = DraftItem(negotiation=negotiation, number=number, title=title.strip(),
-                     text=text.strip())
+    item = DraftItem(negotiation=negotiation, number=number, title=title.strip(), text=text.strip())
     db.session.add(item)
     db.session.flush()
-    record(negotiation, "item_added", actor, data={"item": number, "revision":
-                                                   negotiation.revision})
+    record(
+        negotiation, "item_added", actor, data={"item": number, "revision": negotiation.revision}
+    )
     return item
 
 
@@ -595,13 +814,18 @@ def update_item(item: DraftItem, actor: User, title: str, text: str) -> None:
     negotiation = lock(item.negotiation)
     acting_side(actor, negotiation)
     if not title.strip() or not text.strip():
-        raise InvalidInput("title" if not title.strip() else "text",
-                           _("An item needs a title and its text."))
+        raise InvalidInput(
+            "title" if not title.strip() else "text", _("An item needs a title and its text.")
+        )
     _touch_clauses(negotiation)
     item.title, item.text = title.strip(), text.strip()
     db.session.flush()
-    record(negotiation, "item_changed", actor, data={"item": item.number,
-                                                     "revision": negotiation.revision})
+    record(
+        negotiation,
+        "item_changed",
+        actor,
+        data={"item": item.number, "revision": negotiation.revision},
+    )
 
 
 def remove_item(item: DraftItem, actor: User) -> None:
@@ -615,12 +839,14 @@ def remove_item(item: DraftItem, actor: User) -> None:
         if later.number > number:
             later.number -= 1
             db.session.flush()  # one at a time: (negotiation, number) stays unique
-    record(negotiation, "item_removed", actor, data={"item": number,
-                                                     "revision": negotiation.revision})
+    record(
+        negotiation, "item_removed", actor, data={"item": number, "revision": negotiation.revision}
+    )
 
 
-def accept_proposal(negotiation: Negotiation, actor: User, grid: WageGrid,
-                    side: str | None = None) -> None:
+def accept_proposal(
+    negotiation: Negotiation, actor: User, grid: WageGrid, side: str | None = None
+) -> None:
     """A side accepts a grid with the clauses as they stand; when the other side has accepted
     the same, the negotiation is agreed (集体合同规定 Art 34)."""
     lock(negotiation)
@@ -634,18 +860,31 @@ def accept_proposal(negotiation: Negotiation, actor: User, grid: WageGrid,
     setattr(negotiation, f"{side}_accepted_grid_id", grid.id)
     setattr(negotiation, f"{side}_accepted_revision", negotiation.revision)
     db.session.flush()
-    record(negotiation, "proposal_accepted", actor, data={
-        "side": side, "grid_id": grid.id, "revision": negotiation.revision})
+    record(
+        negotiation,
+        "proposal_accepted",
+        actor,
+        data={"side": side, "grid_id": grid.id, "revision": negotiation.revision},
+    )
     union = negotiation.accepted_package(rules.UNION)
     employer = negotiation.accepted_package(rules.EMPLOYER)
     if union is not None and union == employer:
-        _transition(negotiation, "agree", actor, union_accepted=union,
-                    employer_accepted=employer, data={"grid_id": grid.id})
+        _transition(
+            negotiation,
+            "agree",
+            actor,
+            union_accepted=union,
+            employer_accepted=employer,
+            data={"grid_id": grid.id},
+        )
         negotiation.agreed_grid_id, negotiation.agreed_revision = grid.id, negotiation.revision
         negotiation.failed_items = []
         db.session.flush()
-        _notify(_people(negotiation, Role.UNION_REP, Role.EMPLOYER_REP,
-                        Role.CONGRESS_SECRETARY), "draft_agreed", negotiation)
+        _notify(
+            _people(negotiation, Role.UNION_REP, Role.EMPLOYER_REP, Role.CONGRESS_SECRETARY),
+            "draft_agreed",
+            negotiation,
+        )
 
 
 def reopen(negotiation: Negotiation, actor: User) -> None:
@@ -672,15 +911,25 @@ def draft_items(negotiation: Negotiation) -> list[Item]:
     the other clauses."""
     grid = negotiation.agreed_grid
     fixed = [
-        (str(_l("Wage standards (skill-grade wage grid)")),
-         _("The skill-grade wage grid agreed in round %(n)d.", n=grid.round.number)
-         if grid is not None else _("The wage grid both sides accept.")),
-        (str(_l("Term")), ngettext("%(num)d year from the day the contract takes effect.",
-                                   "%(num)d years from the day the contract takes effect.",
-                                   negotiation.term_years)),
+        (
+            str(_l("Wage standards (skill-grade wage grid)")),
+            _("The skill-grade wage grid agreed in round %(n)d.", n=grid.round.number)
+            if grid is not None
+            else _("The wage grid both sides accept."),
+        ),
+        (
+            str(_l("Term")),
+            ngettext(
+                "%(num)d year from the day the contract takes effect.",
+                "%(num)d years from the day the contract takes effect.",
+                negotiation.term_years,
+            ),
+        ),
         (str(_l("Annual wage adjustment")), negotiation.adjustment_rule or "—"),
-        (str(_l("Pay day")), _("Wages are paid on day %(d)s of each month.",
-                               d=negotiation.pay_day or "—")),
+        (
+            str(_l("Pay day")),
+            _("Wages are paid on day %(d)s of each month.", d=negotiation.pay_day or "—"),
+        ),
     ]
     items = [(title, body) for title, body in fixed]
     items += [(i.title, i.text) for i in negotiation.items]
@@ -690,8 +939,10 @@ def draft_items(negotiation: Negotiation) -> list[Item]:
 
 # --- suspension and dispute -------------------------------------------------------------------
 
-def propose_suspension(negotiation: Negotiation, actor: User, resume_on: date,
-                       today: date | None = None) -> None:
+
+def propose_suspension(
+    negotiation: Negotiation, actor: User, resume_on: date, today: date | None = None
+) -> None:
     """One side proposes to suspend the talks until a date; the other confirms (Art 35)."""
     today = today or clock.today()
     lock(negotiation)
@@ -702,11 +953,19 @@ def propose_suspension(negotiation: Negotiation, actor: User, resume_on: date,
         raise InvalidInput("resume_on", _("The talks must resume after today."))
     negotiation.suspension_proposed_by, negotiation.suspension_resume_on = side, resume_on
     db.session.flush()
-    record(negotiation, "suspension_proposed", actor, data={
-        "side": side, "resume_on": resume_on.isoformat()})
+    record(
+        negotiation,
+        "suspension_proposed",
+        actor,
+        data={"side": side, "resume_on": resume_on.isoformat()},
+    )
     other = rules.EMPLOYER if side == rules.UNION else rules.UNION
-    _notify(_side_people(negotiation, other), "suspension_proposed", negotiation,
-            resume_on=resume_on.isoformat())
+    _notify(
+        _side_people(negotiation, other),
+        "suspension_proposed",
+        negotiation,
+        resume_on=resume_on.isoformat(),
+    )
 
 
 def confirm_suspension(negotiation: Negotiation, actor: User, today: date | None = None) -> None:
@@ -714,10 +973,15 @@ def confirm_suspension(negotiation: Negotiation, actor: User, today: date | None
     lock(negotiation)
     side = acting_side(actor, negotiation)
     proposed_by = negotiation.suspension_proposed_by
-    _transition(negotiation, "suspend", actor,
-                agreed_by_both=proposed_by is not None and proposed_by != side,
-                resume_on=negotiation.suspension_resume_on, today=today,
-                data={"resume_on": (negotiation.suspension_resume_on or today).isoformat()})
+    _transition(
+        negotiation,
+        "suspend",
+        actor,
+        agreed_by_both=proposed_by is not None and proposed_by != side,
+        resume_on=negotiation.suspension_resume_on,
+        today=today,
+        data={"resume_on": (negotiation.suspension_resume_on or today).isoformat()},
+    )
     negotiation.resume_on = negotiation.suspension_resume_on
     negotiation.suspension_proposed_by = negotiation.suspension_resume_on = None
     db.session.flush()
@@ -732,20 +996,28 @@ def resume(negotiation: Negotiation, actor: User) -> None:
 def extend_dispute(negotiation: Negotiation, actor: User, days: int) -> None:
     """Extend the coordination once, by at most 15 days (集体合同规定 Art 52)."""
     profile = negotiation.enterprise.region.rule_profile
-    _transition(negotiation, "extend_dispute", actor,
-                already_extended=negotiation.dispute_extension_days > 0,
-                extension_days=days, profile=profile, data={"days": days})
+    _transition(
+        negotiation,
+        "extend_dispute",
+        actor,
+        already_extended=negotiation.dispute_extension_days > 0,
+        extension_days=days,
+        profile=profile,
+        data={"days": days},
+    )
     negotiation.dispute_extension_days = days
-    negotiation.dispute_due = rules.dispute_deadline(negotiation.dispute_started_on, profile,
-                                                     extension_days=days)
+    negotiation.dispute_due = rules.dispute_deadline(
+        negotiation.dispute_started_on, profile, extension_days=days
+    )
     negotiation.dispute_overdue_flagged_at = None  # the new end date is flagged when it passes
     db.session.flush()
 
 
 def resolve_dispute(negotiation: Negotiation, actor: User) -> None:
     _transition(negotiation, "resolve_dispute", actor)
-    _notify(_people(negotiation, Role.UNION_REP, Role.EMPLOYER_REP), "dispute_resolved",
-            negotiation)
+    _notify(
+        _people(negotiation, Role.UNION_REP, Role.EMPLOYER_REP), "dispute_resolved", negotiation
+    )
 
 
 def abandon(negotiation: Negotiation, actor: User, reason: str = "") -> None:
@@ -753,6 +1025,7 @@ def abandon(negotiation: Negotiation, actor: User, reason: str = "") -> None:
 
 
 # --- deadlines --------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Deadline:
@@ -771,23 +1044,35 @@ def deadlines(negotiation: Negotiation, today: date | None = None) -> list[Deadl
     today = today or clock.today()
     running: list[tuple[str, date, str]] = []
     if negotiation.state == "requested" and negotiation.responded_on is None:
-        running.append((_("Written response due"), negotiation.response_due,
-                        "集体合同规定 Art 32"))
+        running.append((_("Written response due"), negotiation.response_due, "集体合同规定 Art 32"))
     for rep in negotiation.representatives:
-        if rep.vacated_on is not None and rep.refilled_by_id is None and \
-                negotiation.state in OPEN_STATES:
-            running.append((_("Refill the seat of %(name)s", name=rep.name), rep.refill_due,
-                            "集体合同规定 Art 31"))
+        if (
+            rep.vacated_on is not None
+            and rep.refilled_by_id is None
+            and negotiation.state in OPEN_STATES
+        ):
+            running.append(
+                (
+                    _("Refill the seat of %(name)s", name=rep.name),
+                    rep.refill_due,
+                    "集体合同规定 Art 31",
+                )
+            )
     if negotiation.state == "in_dispute" and negotiation.dispute_due:
-        running.append((_("Dispute coordination ends"), negotiation.dispute_due,
-                        "集体合同规定 Art 52"))
+        running.append(
+            (_("Dispute coordination ends"), negotiation.dispute_due, "集体合同规定 Art 52")
+        )
     if negotiation.state == "suspended" and negotiation.resume_on:
         running.append((_("Talks resume"), negotiation.resume_on, "集体合同规定 Art 35"))
-    return [Deadline(label, due, days_left(today, due), article)
-            for label, due, article in running if due is not None]
+    return [
+        Deadline(label, due, days_left(today, due), article)
+        for label, due, article in running
+        if due is not None
+    ]
 
 
 # --- deadlines that pass without action (`flask accord tick`) ---------------------------------
+
 
 def flag_overdue(today: date | None = None) -> dict[str, int]:
     """Flag each deadline that passed without action, once: the written response (Art 32), the
@@ -803,8 +1088,11 @@ def flag_overdue(today: date | None = None) -> dict[str, int]:
 
 
 def _both_sides_and_coordinators(negotiation: Negotiation) -> list[User]:
-    people = (_side_people(negotiation, rules.UNION) + _side_people(negotiation, rules.EMPLOYER)
-              + _coordinators(negotiation))
+    people = (
+        _side_people(negotiation, rules.UNION)
+        + _side_people(negotiation, rules.EMPLOYER)
+        + _coordinators(negotiation)
+    )
     return list(dict.fromkeys(people))  # once each, in a stable order
 
 
@@ -812,23 +1100,27 @@ def _flag_overdue_responses(today: date) -> int:
     # 集体合同规定 Art 32: no written response within the period; the requesting side may now ask
     # for coordination (escalate).
     candidates = db.session.scalars(
-        select(Negotiation).where(
-            Negotiation.state == "requested", Negotiation.responded_on.is_(None),
-            Negotiation.response_due < today, Negotiation.overdue_flagged_at.is_(None),
-        ).order_by(Negotiation.id)
+        select(Negotiation)
+        .where(
+            Negotiation.state == "requested",
+            Negotiation.responded_on.is_(None),
+            Negotiation.response_due < today,
+            Negotiation.overdue_flagged_at.is_(None),
+        )
+        .order_by(Negotiation.id)
     ).all()
     flagged = 0
     for negotiation in candidates:
         lock(negotiation)
-        if negotiation.overdue_flagged_at is not None or \
-                not is_response_overdue(negotiation, today):
+        if negotiation.overdue_flagged_at is not None or not is_response_overdue(
+            negotiation, today
+        ):
             continue  # answered or flagged by someone else since the query
         negotiation.overdue_flagged_at = clock.now()
         db.session.flush()
         due = negotiation.response_due.isoformat()
         record(negotiation, "response_overdue", None, data={"response_due": due})
-        _notify(_both_sides_and_coordinators(negotiation), "response_overdue", negotiation,
-                due=due)
+        _notify(_both_sides_and_coordinators(negotiation), "response_overdue", negotiation, due=due)
         flagged += 1
     return flagged
 
@@ -836,26 +1128,48 @@ def _flag_overdue_responses(today: date) -> int:
 def _flag_overdue_refills(today: date) -> int:
     # 集体合同规定 Art 31: a vacant seat is refilled within 15 days; the side that owes it is told.
     candidates = db.session.scalars(
-        select(Representative).join(Negotiation).where(
-            Negotiation.state.in_(OPEN_STATES), Representative.vacated_on.is_not(None),
-            Representative.refilled_by_id.is_(None), Representative.refill_due < today,
+        select(Representative)
+        .join(Negotiation)
+        .where(
+            Negotiation.state.in_(OPEN_STATES),
+            Representative.vacated_on.is_not(None),
+            Representative.refilled_by_id.is_(None),
+            Representative.refill_due < today,
             Representative.refill_overdue_flagged_at.is_(None),
-        ).order_by(Representative.id)
+        )
+        .order_by(Representative.id)
     ).all()
     flagged = 0
     for rep in candidates:
         negotiation = lock(rep.negotiation)
         db.session.refresh(rep)  # read after the lock: a refill may have just been committed
-        if rep.refilled_by_id is not None or rep.refill_overdue_flagged_at is not None or \
-                negotiation.state not in OPEN_STATES:
+        if (
+            rep.refilled_by_id is not None
+            or rep.refill_overdue_flagged_at is not None
+            or negotiation.state not in OPEN_STATES
+        ):
             continue
         rep.refill_overdue_flagged_at = clock.now()
         db.session.flush()
         due = rep.refill_due.isoformat()
-        record(negotiation, "refill_overdue", None, data={
-            "representative_id": rep.id, "side": rep.side, "name": rep.name, "refill_due": due})
-        _notify(_side_people(negotiation, rep.side), "refill_overdue", negotiation,
-                name=rep.name, due=due)
+        record(
+            negotiation,
+            "refill_overdue",
+            None,
+            data={
+                "representative_id": rep.id,
+                "side": rep.side,
+                "name": rep.name,
+                "refill_due": due,
+            },
+        )
+        _notify(
+            _side_people(negotiation, rep.side),
+            "refill_overdue",
+            negotiation,
+            name=rep.name,
+            due=due,
+        )
         flagged += 1
     return flagged
 
@@ -863,22 +1177,27 @@ def _flag_overdue_refills(today: date) -> int:
 def _flag_overdue_disputes(today: date) -> int:
     # 集体合同规定 Art 52: the coordination period (with its one extension) has run out.
     candidates = db.session.scalars(
-        select(Negotiation).where(
-            Negotiation.state == "in_dispute", Negotiation.dispute_due < today,
+        select(Negotiation)
+        .where(
+            Negotiation.state == "in_dispute",
+            Negotiation.dispute_due < today,
             Negotiation.dispute_overdue_flagged_at.is_(None),
-        ).order_by(Negotiation.id)
+        )
+        .order_by(Negotiation.id)
     ).all()
     flagged = 0
     for negotiation in candidates:
         lock(negotiation)
-        if negotiation.dispute_overdue_flagged_at is not None or \
-                negotiation.state != "in_dispute" or not negotiation.dispute_due < today:
+        if (
+            negotiation.dispute_overdue_flagged_at is not None
+            or negotiation.state != "in_dispute"
+            or not negotiation.dispute_due < today
+        ):
             continue
         negotiation.dispute_overdue_flagged_at = clock.now()
         db.session.flush()
         due = negotiation.dispute_due.isoformat()
         record(negotiation, "dispute_overdue", None, data={"dispute_due": due})
-        _notify(_both_sides_and_coordinators(negotiation), "dispute_overdue", negotiation,
-                due=due)
+        _notify(_both_sides_and_coordinators(negotiation), "dispute_overdue", negotiation, due=due)
         flagged += 1
     return flagged

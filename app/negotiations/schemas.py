@@ -42,18 +42,25 @@ class ComputedSchema(ma.Schema):
 
 # --- requests (what a client sends) -----------------------------------------------------------
 
+
 class NegotiationCreateSchema(ma.Schema):
     """The written request (要约书), kept as a draft until it is sent."""
 
     subject = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
-    term_years = ma.fields.Integer(required=True, strict=True, validate=validate.Range(1, 3),
-                                   metadata={"description": "集体合同规定 Art 38: 1 to 3 years."})
+    term_years = ma.fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(1, 3),
+        metadata={"description": "集体合同规定 Art 38: 1 to 3 years."},
+    )
     topics = ma.fields.String(required=True, validate=validate.Length(min=1))
-    proposed_at = AwareUTCDateTime(load_default=None, allow_none=True,
-                                   metadata={"description": "Proposed time of the talks."})
+    proposed_at = AwareUTCDateTime(
+        load_default=None, allow_none=True, metadata={"description": "Proposed time of the talks."}
+    )
     proposed_place = ma.fields.String(load_default="", validate=validate.Length(max=200))
-    side = ma.fields.String(load_default=None, allow_none=True, validate=_SIDE,
-                            metadata=_SIDE_CHOICE)
+    side = ma.fields.String(
+        load_default=None, allow_none=True, validate=_SIDE, metadata=_SIDE_CHOICE
+    )
 
 
 class NegotiationUpdateSchema(ma.Schema):
@@ -67,13 +74,17 @@ class NegotiationUpdateSchema(ma.Schema):
 
 
 class AcceptRequestSchema(ma.Schema):
-    topics = ma.fields.String(load_default="", metadata={
-        "description": "The responding side's own topics (试行办法 Art 17)."})
+    topics = ma.fields.String(
+        load_default="",
+        metadata={"description": "The responding side's own topics (试行办法 Art 17)."},
+    )
 
 
 class RefusalSchema(ma.Schema):
-    reason = ma.fields.String(required=True, metadata={
-        "description": "集体合同规定 Art 32: a refusal gives its reason in writing."})
+    reason = ma.fields.String(
+        required=True,
+        metadata={"description": "集体合同规定 Art 32: a refusal gives its reason in writing."},
+    )
 
 
 class AbandonSchema(ma.Schema):
@@ -81,13 +92,20 @@ class AbandonSchema(ma.Schema):
 
 
 class SuspensionSchema(ma.Schema):
-    resume_on = ma.fields.Date(required=True, metadata={
-        "description": "集体合同规定 Art 35: the day the talks resume, after today."})
+    resume_on = ma.fields.Date(
+        required=True,
+        metadata={"description": "集体合同规定 Art 35: the day the talks resume, after today."},
+    )
 
 
 class DisputeExtensionSchema(ma.Schema):
-    days = ma.fields.Integer(required=True, strict=True, metadata={
-        "description": "集体合同规定 Art 52: once, by at most the region's extension (15 days)."})
+    days = ma.fields.Integer(
+        required=True,
+        strict=True,
+        metadata={
+            "description": "集体合同规定 Art 52: once, by at most the region's extension (15 days)."
+        },
+    )
 
 
 class ClausesSchema(ma.Schema):
@@ -95,15 +113,23 @@ class ClausesSchema(ma.Schema):
 
     term_years = ma.fields.Integer(required=True, strict=True, validate=validate.Range(1, 3))
     adjustment_rule = ma.fields.String(required=True)
-    pay_day = ma.fields.Integer(required=True, strict=True, allow_none=True,
-                                validate=validate.Range(1, 31))
+    pay_day = ma.fields.Integer(
+        required=True, strict=True, allow_none=True, validate=validate.Range(1, 31)
+    )
 
 
 class AcceptProposalSchema(ma.Schema):
-    grid_id = ma.fields.Integer(required=True, strict=True, metadata={
-        "description": "A proposal of this negotiation; accepted with the clauses as they stand."})
-    side = ma.fields.String(load_default=None, allow_none=True, validate=_SIDE,
-                            metadata=_SIDE_CHOICE)
+    grid_id = ma.fields.Integer(
+        required=True,
+        strict=True,
+        metadata={
+            "description": "A proposal of this negotiation, accepted with the clauses as they "
+            "stand."
+        },
+    )
+    side = ma.fields.String(
+        load_default=None, allow_none=True, validate=_SIDE, metadata=_SIDE_CHOICE
+    )
 
 
 class RepresentativeCreateSchema(ma.Schema):
@@ -115,9 +141,13 @@ class RepresentativeCreateSchema(ma.Schema):
     position = ma.fields.String(load_default="", validate=validate.Length(max=64))
     is_chief = ma.fields.Boolean(load_default=False)
     is_outside_expert = ma.fields.Boolean(load_default=False)
-    delegated_in_writing = ma.fields.Boolean(load_default=False, metadata={
-        "description": "Art 20, 21: a chief who is not the union chair or the legal "
-                       "representative holds a written delegation."})
+    delegated_in_writing = ma.fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Art 20, 21: a chief who is not the union chair or the legal "
+            "representative holds a written delegation."
+        },
+    )
 
 
 class RecorderChoiceSchema(ma.Schema):
@@ -156,8 +186,9 @@ class GridRowsSchema(ma.Schema):
 
 
 class ProposalCreateSchema(GridRowsSchema):
-    side = ma.fields.String(load_default=None, allow_none=True, validate=_SIDE,
-                            metadata=_SIDE_CHOICE)
+    side = ma.fields.String(
+        load_default=None, allow_none=True, validate=_SIDE, metadata=_SIDE_CHOICE
+    )
 
 
 class ItemCreateSchema(ma.Schema):
@@ -172,6 +203,7 @@ class ItemUpdateSchema(ma.Schema):
 
 # --- answers ----------------------------------------------------------------------------------
 
+
 class CostingSchema(ComputedSchema):
     """工资总额测算: the wage bill; `change_*` and the guideline only against the current grid."""
 
@@ -181,15 +213,25 @@ class CostingSchema(ComputedSchema):
     average_fen = ma.fields.Integer(metadata={"description": "Weighted average, whole fen."})
     change_monthly_fen = ma.fields.Integer(allow_none=True)
     change_average_fen = ma.fields.Integer(allow_none=True)
-    change_pct = ma.fields.Decimal(places=2, as_string=True, allow_none=True,
-                                   metadata={"description": "e.g. \"4.50\" for 4.50 %."})
-    guideline_position = ma.fields.String(allow_none=True, validate=validate.OneOf(
-        [rules.BELOW, rules.WITHIN, rules.ABOVE]))
-    guideline_warning = ma.fields.String(allow_none=True, metadata={
-        "description": "试行办法 Art 8: outside the guideline band warns, never blocks."})
+    change_pct = ma.fields.Decimal(
+        places=2,
+        as_string=True,
+        allow_none=True,
+        metadata={"description": 'e.g. "4.50" for 4.50 %.'},
+    )
+    guideline_position = ma.fields.String(
+        allow_none=True, validate=validate.OneOf([rules.BELOW, rules.WITHIN, rules.ABOVE])
+    )
+    guideline_warning = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "试行办法 Art 8: outside the guideline band warns, never blocks."},
+    )
 
-    computed = {"guideline_warning": lambda costing: translate(costing.guideline_warning)
-                if costing.guideline_warning else None}
+    computed = {
+        "guideline_warning": lambda costing: (
+            translate(costing.guideline_warning) if costing.guideline_warning else None
+        )
+    }
 
 
 class GridSchema(ComputedSchema):
@@ -198,15 +240,20 @@ class GridSchema(ComputedSchema):
     label = ma.fields.String()
     grid_id = ma.fields.Integer()
     side = ma.fields.String(allow_none=True, metadata={"description": "null for the current grid"})
-    round = ma.fields.Integer(allow_none=True, metadata={
-        "description": "The round's number; null for the current grid."})
+    round = ma.fields.Integer(
+        allow_none=True, metadata={"description": "The round's number; null for the current grid."}
+    )
     note = ma.fields.String(attribute="grid.note")
     created_at = ma.fields.AwareDateTime(attribute="grid.created_at")
     rows = ma.fields.List(ma.fields.Nested(GradeRowSchema), attribute="grid.rows")
     costing = ma.fields.Nested(CostingSchema)
-    changed = ma.fields.List(ma.fields.Tuple((ma.fields.Integer(), ma.fields.String())),
-                             metadata={"description": "The cells that differ from the current "
-                                                      "grid, as [position, field] pairs."})
+    changed = ma.fields.List(
+        ma.fields.Tuple((ma.fields.Integer(), ma.fields.String())),
+        metadata={
+            "description": "The cells that differ from the current "
+            "grid, as [position, field] pairs."
+        },
+    )
 
     computed = {
         "grid_id": lambda column: column.grid.id,
@@ -231,8 +278,9 @@ class RepresentativeSchema(ComputedSchema):
     negotiation_id = ma.fields.Integer()
     side = ma.fields.String()
     user_id = ma.fields.Integer(allow_none=True)
-    username = ma.fields.String(allow_none=True, metadata={
-        "description": "null for an outside expert without an account"})
+    username = ma.fields.String(
+        allow_none=True, metadata={"description": "null for an outside expert without an account"}
+    )
     name = ma.fields.String()
     position = ma.fields.String()
     is_chief = ma.fields.Boolean()
@@ -290,8 +338,9 @@ class NumberedItemSchema(ma.Schema):
 class AcceptanceSchema(ma.Schema):
     grid_id = ma.fields.Integer(allow_none=True)
     revision = ma.fields.Integer(allow_none=True)
-    current = ma.fields.Boolean(metadata={
-        "description": "Given for the clauses' current revision."})
+    current = ma.fields.Boolean(
+        metadata={"description": "Given for the clauses' current revision."}
+    )
 
 
 class AcceptancesSchema(ma.Schema):
@@ -317,8 +366,9 @@ class NegotiationSummarySchema(ComputedSchema):
     term_years = ma.fields.Integer()
     requested_on = ma.fields.Date(allow_none=True)
     response_due = ma.fields.Date(allow_none=True)
-    response_overdue = ma.fields.Boolean(metadata={
-        "description": "The written response is late (集体合同规定 Art 32)."})
+    response_overdue = ma.fields.Boolean(
+        metadata={"description": "The written response is late (集体合同规定 Art 32)."}
+    )
     revision = ma.fields.Integer()
     created_at = ma.fields.AwareDateTime()
 
@@ -331,15 +381,22 @@ class NegotiationSummarySchema(ComputedSchema):
 def _recorder(negotiation):
     if negotiation.recorder_user_id is None:
         return None
-    return {"user_id": negotiation.recorder_user_id, "name": negotiation.recorder_name,
-            "username": negotiation.recorder_user.username}
+    return {
+        "user_id": negotiation.recorder_user_id,
+        "name": negotiation.recorder_name,
+        "username": negotiation.recorder_user.username,
+    }
 
 
 def _acceptances(negotiation) -> dict:
-    return {side: {"grid_id": getattr(negotiation, f"{side}_accepted_grid_id"),
-                   "revision": getattr(negotiation, f"{side}_accepted_revision"),
-                   "current": negotiation.accepted_package(side) is not None}
-            for side in rules.SIDES}
+    return {
+        side: {
+            "grid_id": getattr(negotiation, f"{side}_accepted_grid_id"),
+            "revision": getattr(negotiation, f"{side}_accepted_revision"),
+            "current": negotiation.accepted_package(side) is not None,
+        }
+        for side in rules.SIDES
+    }
 
 
 class NegotiationSchema(NegotiationSummarySchema):
@@ -351,8 +408,11 @@ class NegotiationSchema(NegotiationSummarySchema):
     responded_on = ma.fields.Date(allow_none=True)
     responder_topics = ma.fields.String()
     refusal_reason = ma.fields.String(allow_none=True)
-    recorder = ma.fields.Nested(RecorderSchema, allow_none=True, metadata={
-        "description": "集体合同规定 Art 33: the neutral recorder."})
+    recorder = ma.fields.Nested(
+        RecorderSchema,
+        allow_none=True,
+        metadata={"description": "集体合同规定 Art 33: the neutral recorder."},
+    )
     suspension_proposed_by = ma.fields.String(allow_none=True)
     suspension_resume_on = ma.fields.Date(allow_none=True)
     resume_on = ma.fields.Date(allow_none=True)
@@ -368,8 +428,11 @@ class NegotiationSchema(NegotiationSummarySchema):
     deadlines = ma.fields.List(ma.fields.Nested(DeadlineSchema))
     allowed_actions = ma.fields.List(
         ma.fields.String(validate=validate.OneOf(sorted(ACTION_LABELS))),
-        metadata={"description": "What the token's user may do now, from the workflow; a guard "
-                                 "may still refuse with its reason."})
+        metadata={
+            "description": "What the token's user may do now, from the workflow; a guard "
+            "may still refuse with its reason."
+        },
+    )
     representatives = ma.fields.List(ma.fields.Nested(RepresentativeSchema))
     rounds = ma.fields.List(ma.fields.Nested(RoundSchema))
     items = ma.fields.List(ma.fields.Nested(DraftItemSchema))

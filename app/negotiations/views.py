@@ -70,31 +70,42 @@ def format_yuan_filter(fen) -> str:
 def _render(template: str, status: int = 200, **context):
     """Render with the workflow's labels at hand."""
     return render_template(
-        template, translate=translate, STATE_LABELS=workflow.STATE_LABELS,
-        ACTION_LABELS=workflow.ACTION_LABELS, SIDE_LABELS=rules.SIDE_LABELS,
-        OPEN_STATES=ops.OPEN_STATES, **context,
+        template,
+        translate=translate,
+        STATE_LABELS=workflow.STATE_LABELS,
+        ACTION_LABELS=workflow.ACTION_LABELS,
+        SIDE_LABELS=rules.SIDE_LABELS,
+        OPEN_STATES=ops.OPEN_STATES,
+        **context,
     ), status
 
 
 # --- who takes part ---------------------------------------------------------------------------
 
+
 def _require_side(negotiation: Negotiation) -> None:
     """403 for anyone who acts for neither side (a delegate, the federation)."""
     if not ops.sides_of(current_user, negotiation):
-        raise NotPermitted(_("Only a union or employer representative of the enterprise may "
-                             "do this."))
+        raise NotPermitted(
+            _("Only a union or employer representative of the enterprise may do this.")
+        )
 
 
 def _require_role_for(negotiation: Negotiation, trigger: str) -> None:
     """403 for anyone whose roles never fire `trigger`; the state is the operation's to judge."""
     if not workflow.ROLES_FOR[trigger] & ops.roles_of(current_user, negotiation):
-        raise NotPermitted(_("You may not %(action)s.",
-                             action=_(workflow.ACTION_LABELS[trigger])))
+        raise NotPermitted(_("You may not %(action)s.", action=_(workflow.ACTION_LABELS[trigger])))
 
 
 def _chief_side(negotiation: Negotiation) -> str | None:
-    return next((side for side in rules.SIDES if (chief := negotiation.chief(side)) is not None
-                 and chief.user_id == current_user.id), None)
+    return next(
+        (
+            side
+            for side in rules.SIDES
+            if (chief := negotiation.chief(side)) is not None and chief.user_id == current_user.id
+        ),
+        None,
+    )
 
 
 @dataclass(frozen=True)
@@ -118,17 +129,22 @@ class May:
 
 # --- the overview -----------------------------------------------------------------------------
 
+
 @bp.get("/negotiations")
 @login_required
 def index():
     state = request.args.get("state", "")
     page = request.args.get("page", 1, type=int)
     query = visible_negotiations_query(current_user).options(
-        joinedload(Negotiation.enterprise).joinedload(Enterprise.region))
+        joinedload(Negotiation.enterprise).joinedload(Enterprise.region)
+    )
     if state == OVERDUE:
         # The SQL form of operations.is_response_overdue.
-        query = query.where(Negotiation.state == "requested", Negotiation.responded_on.is_(None),
-                            Negotiation.response_due < clock.today())
+        query = query.where(
+            Negotiation.state == "requested",
+            Negotiation.responded_on.is_(None),
+            Negotiation.response_due < clock.today(),
+        )
     elif state in workflow.STATES:
         query = query.where(Negotiation.state == state)
     else:
@@ -136,19 +152,27 @@ def index():
     listed = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
     today = clock.today()
     overdue = {n.id for n in listed.items if ops.is_response_overdue(n, today)}
-    return _render("negotiations/index.html", negotiations=listed, state=state, overdue=overdue,
-                   states=workflow.STATES, OVERDUE=OVERDUE)
+    return _render(
+        "negotiations/index.html",
+        negotiations=listed,
+        state=state,
+        overdue=overdue,
+        states=workflow.STATES,
+        OVERDUE=OVERDUE,
+    )
 
 
 # --- the written request (要约书) -------------------------------------------------------------
+
 
 @bp.route("/enterprises/<int:enterprise_id>/negotiations/new", methods=["GET", "POST"])
 @login_required
 def new(enterprise_id: int):
     enterprise = get_enterprise_or_404(enterprise_id, current_user)
     if not current_user.has_role(enterprise.id, Role.UNION_REP, Role.EMPLOYER_REP):
-        raise NotPermitted(_("Only a union or employer representative of the enterprise may "
-                             "open a negotiation."))
+        raise NotPermitted(
+            _("Only a union or employer representative of the enterprise may open a negotiation.")
+        )
     form = RequestForm()
     if form.validate_on_submit():
         try:
@@ -158,8 +182,13 @@ def new(enterprise_id: int):
         else:
             flash(_("The request is saved as a draft; send it when it is ready."), "success")
             return redirect(url_for("negotiations.show", negotiation_id=negotiation.id))
-    return _render("negotiations/request_form.html", 422 if request.method == "POST" else 200,
-                   form=form, enterprise=enterprise, negotiation=None)
+    return _render(
+        "negotiations/request_form.html",
+        422 if request.method == "POST" else 200,
+        form=form,
+        enterprise=enterprise,
+        negotiation=None,
+    )
 
 
 @bp.route("/negotiations/<int:negotiation_id>/request", methods=["GET", "POST"])
@@ -177,11 +206,17 @@ def edit_request(negotiation_id: int):
         else:
             flash(_("The request is saved."), "success")
             return redirect(url_for("negotiations.show", negotiation_id=negotiation.id))
-    return _render("negotiations/request_form.html", 422 if request.method == "POST" else 200,
-                   form=form, enterprise=negotiation.enterprise, negotiation=negotiation)
+    return _render(
+        "negotiations/request_form.html",
+        422 if request.method == "POST" else 200,
+        form=form,
+        enterprise=negotiation.enterprise,
+        negotiation=negotiation,
+    )
 
 
 # --- the negotiation page ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Step:
@@ -195,12 +230,17 @@ def stepper(negotiation: Negotiation, events) -> list[Step]:
     steps = workflow.STEPS
     if negotiation.state in steps:
         here = steps.index(negotiation.state)
-        return [Step(s, "done" if i < here else "current" if i == here else "todo")
-                for i, s in enumerate(steps)]
+        return [
+            Step(s, "done" if i < here else "current" if i == here else "todo")
+            for i, s in enumerate(steps)
+        ]
     reached = next((e.to_state for e in reversed(events) if e.to_state in steps), steps[0])
     here = steps.index(reached)
-    return ([Step(s, "done") for s in steps[:here + 1]] + [Step(negotiation.state, "off")]
-            + [Step(s, "todo") for s in steps[here + 1:]])
+    return (
+        [Step(s, "done") for s in steps[: here + 1]]
+        + [Step(negotiation.state, "off")]
+        + [Step(s, "todo") for s in steps[here + 1 :]]
+    )
 
 
 @dataclass(frozen=True)
@@ -217,8 +257,14 @@ def _acceptances(negotiation: Negotiation, columns) -> list[Acceptance]:
     for side in rules.SIDES:
         grid_id = getattr(negotiation, f"{side}_accepted_grid_id")
         revision = getattr(negotiation, f"{side}_accepted_revision")
-        result.append(Acceptance(side, labels.get(grid_id) if grid_id else None, revision,
-                                 revision == negotiation.revision))
+        result.append(
+            Acceptance(
+                side,
+                labels.get(grid_id) if grid_id else None,
+                revision,
+                revision == negotiation.revision,
+            )
+        )
     return result
 
 
@@ -244,14 +290,23 @@ def _render_show(negotiation: Negotiation, status: int = 200, **forms):
     columns = ops.comparison(negotiation)
     my_sides = ops.sides_of(current_user, negotiation)
     return _render(
-        "negotiations/show.html", status, n=negotiation, enterprise=negotiation.enterprise,
-        actions=ops.allowed_actions(current_user, negotiation), my_sides=my_sides,
-        steps=stepper(negotiation, events), deadlines=ops.deadlines(negotiation),
+        "negotiations/show.html",
+        status,
+        n=negotiation,
+        enterprise=negotiation.enterprise,
+        actions=ops.allowed_actions(current_user, negotiation),
+        my_sides=my_sides,
+        steps=stepper(negotiation, events),
+        deadlines=ops.deadlines(negotiation),
         response_overdue=ops.is_response_overdue(negotiation),
         problems=[translate(p) for p in ops.representative_problems(negotiation)],
-        items=ops.draft_items(negotiation), columns=_latest_columns(columns),
-        acceptances=_acceptances(negotiation, columns), history=events, may=May.of(negotiation),
-        profile=negotiation.enterprise.region.rule_profile, **forms,
+        items=ops.draft_items(negotiation),
+        columns=_latest_columns(columns),
+        acceptances=_acceptances(negotiation, columns),
+        history=events,
+        may=May.of(negotiation),
+        profile=negotiation.enterprise.region.rule_profile,
+        **forms,
     )
 
 
@@ -277,8 +332,13 @@ def _for_trigger(negotiation_id: int, trigger: str) -> Negotiation:
 def send_request(negotiation_id: int):
     negotiation = _for_trigger(negotiation_id, "send_request")
     ops.send_request(negotiation, current_user)
-    return _done(negotiation, _("The request was sent; the written response is due on "
-                                "%(due)s.", due=negotiation.response_due.isoformat()))
+    return _done(
+        negotiation,
+        _(
+            "The request was sent; the written response is due on %(due)s.",
+            due=negotiation.response_due.isoformat(),
+        ),
+    )
 
 
 @bp.post("/negotiations/<int:negotiation_id>/accept")
@@ -289,8 +349,9 @@ def accept(negotiation_id: int):
     if not form.validate_on_submit():
         return _render_show(negotiation, 422, accept_form=form)
     ops.accept_request(negotiation, current_user, form.topics.data or "")
-    return _done(negotiation, _("You accepted the request; now each side appoints its "
-                                "representatives."))
+    return _done(
+        negotiation, _("You accepted the request; now each side appoints its representatives.")
+    )
 
 
 @bp.post("/negotiations/<int:negotiation_id>/refuse")
@@ -309,8 +370,13 @@ def refuse(negotiation_id: int):
 def escalate(negotiation_id: int):
     negotiation = _for_trigger(negotiation_id, "escalate")
     ops.escalate(negotiation, current_user)
-    return _done(negotiation, _("Dispute coordination was asked for; it ends on %(due)s.",
-                                due=negotiation.dispute_due.isoformat()))
+    return _done(
+        negotiation,
+        _(
+            "Dispute coordination was asked for; it ends on %(due)s.",
+            due=negotiation.dispute_due.isoformat(),
+        ),
+    )
 
 
 @bp.post("/negotiations/<int:negotiation_id>/withdraw")
@@ -340,8 +406,9 @@ def propose_suspension(negotiation_id: int):
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
-            return _done(negotiation, _("You proposed to suspend the talks; the other side "
-                                        "confirms."))
+            return _done(
+                negotiation, _("You proposed to suspend the talks; the other side confirms.")
+            )
     return _render_show(negotiation, 422, suspension_form=form)
 
 
@@ -350,8 +417,10 @@ def propose_suspension(negotiation_id: int):
 def confirm_suspension(negotiation_id: int):
     negotiation = _for_trigger(negotiation_id, "suspend")
     ops.confirm_suspension(negotiation, current_user)
-    return _done(negotiation, _("The talks are suspended until %(day)s.",
-                                day=negotiation.resume_on.isoformat()))
+    return _done(
+        negotiation,
+        _("The talks are suspended until %(day)s.", day=negotiation.resume_on.isoformat()),
+    )
 
 
 @bp.post("/negotiations/<int:negotiation_id>/resume")
@@ -370,8 +439,10 @@ def extend_dispute(negotiation_id: int):
     if not form.validate_on_submit():
         return _render_show(negotiation, 422, extension_form=form)
     ops.extend_dispute(negotiation, current_user, form.days.data)
-    return _done(negotiation, _("The dispute coordination now ends on %(due)s.",
-                                due=negotiation.dispute_due.isoformat()))
+    return _done(
+        negotiation,
+        _("The dispute coordination now ends on %(due)s.", due=negotiation.dispute_due.isoformat()),
+    )
 
 
 @bp.post("/negotiations/<int:negotiation_id>/dispute/resolve")
@@ -403,11 +474,19 @@ def reopen(negotiation_id: int):
 
 # --- representatives and the recorder (集体合同规定 Art 19-24, 31, 33) -------------------------
 
+
 def _render_representatives(negotiation: Negotiation, form, recorder_form, status: int = 200):
-    return _render("negotiations/representatives.html", status, n=negotiation,
-                   enterprise=negotiation.enterprise, form=form, recorder_form=recorder_form,
-                   problems=[translate(p) for p in ops.representative_problems(negotiation)],
-                   my_sides=ops.sides_of(current_user, negotiation), may=May.of(negotiation))
+    return _render(
+        "negotiations/representatives.html",
+        status,
+        n=negotiation,
+        enterprise=negotiation.enterprise,
+        form=form,
+        recorder_form=recorder_form,
+        problems=[translate(p) for p in ops.representative_problems(negotiation)],
+        my_sides=ops.sides_of(current_user, negotiation),
+        may=May.of(negotiation),
+    )
 
 
 def _sides_form(negotiation: Negotiation, **kwargs) -> RepresentativeForm:
@@ -433,16 +512,27 @@ def representatives(negotiation_id: int):
             return _render_representatives(negotiation, form, recorder_form, 422)
     try:
         rep = ops.appoint_representative(
-            negotiation, current_user, side=form.side.data, user=user,
-            name=form.name.data or "", position=form.position.data or "",
-            is_chief=form.is_chief.data, is_outside_expert=form.is_outside_expert.data,
+            negotiation,
+            current_user,
+            side=form.side.data,
+            user=user,
+            name=form.name.data or "",
+            position=form.position.data or "",
+            is_chief=form.is_chief.data,
+            is_outside_expert=form.is_outside_expert.data,
             delegated_in_writing=form.delegated_in_writing.data,
         )
     except InvalidInput as exc:
         show_errors(form, exc)
         return _render_representatives(negotiation, form, recorder_form, 422)
-    flash(_("%(name)s represents the %(side)s side.", name=rep.name,
-            side=_(rules.SIDE_LABELS[rep.side])), "success")
+    flash(
+        _(
+            "%(name)s represents the %(side)s side.",
+            name=rep.name,
+            side=_(rules.SIDE_LABELS[rep.side]),
+        ),
+        "success",
+    )
     return redirect(url_for("negotiations.representatives", negotiation_id=negotiation.id))
 
 
@@ -452,8 +542,14 @@ def vacate_representative(representative_id: int):
     rep = get_representative_or_404(representative_id, current_user)
     _require_side(rep.negotiation)
     ops.vacate_representative(rep, current_user)
-    flash(_("%(name)s has left; refill the seat by %(due)s.", name=rep.name,
-            due=rep.refill_due.isoformat()), "success")
+    flash(
+        _(
+            "%(name)s has left; refill the seat by %(due)s.",
+            name=rep.name,
+            due=rep.refill_due.isoformat(),
+        ),
+        "success",
+    )
     return redirect(url_for("negotiations.representatives", negotiation_id=rep.negotiation_id))
 
 
@@ -468,7 +564,8 @@ def set_recorder(negotiation_id: int):
         user = find_user(recorder_form.username.data.strip())
         if user is None:
             recorder_form.username.errors = [
-                _("No user is called %(name)s.", name=recorder_form.username.data)]
+                _("No user is called %(name)s.", name=recorder_form.username.data)
+            ]
         else:
             try:
                 ops.set_recorder(negotiation, current_user, user)
@@ -476,12 +573,14 @@ def set_recorder(negotiation_id: int):
                 show_errors(recorder_form, exc)
             else:
                 flash(_("%(name)s records the talks.", name=user.full_name), "success")
-                return redirect(url_for("negotiations.representatives",
-                                        negotiation_id=negotiation.id))
+                return redirect(
+                    url_for("negotiations.representatives", negotiation_id=negotiation.id)
+                )
     return _render_representatives(negotiation, form, recorder_form, 422)
 
 
 # --- rounds and minutes (协商会议, 集体合同规定 Art 33, 34) -----------------------------------
+
 
 @bp.post("/negotiations/<int:negotiation_id>/rounds")
 @login_required
@@ -491,8 +590,9 @@ def schedule_round(negotiation_id: int):
     form = RoundForm(prefix="round")
     if form.validate_on_submit():
         try:
-            round_ = ops.schedule_round(negotiation, current_user, in_utc(form.held_at.data),
-                                        form.place.data)
+            round_ = ops.schedule_round(
+                negotiation, current_user, in_utc(form.held_at.data), form.place.data
+            )
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
@@ -505,13 +605,19 @@ def _render_round(round_: Round, minutes_form=None, status: int = 200):
     negotiation = round_.negotiation
     columns = {c.grid.id: c for c in ops.comparison(negotiation)}
     return _render(
-        "negotiations/round.html", status, n=negotiation, round=round_,
+        "negotiations/round.html",
+        status,
+        n=negotiation,
+        round=round_,
         enterprise=negotiation.enterprise,
         minutes_form=minutes_form or MinutesForm(formdata=None, data={"minutes": round_.minutes}),
         is_recorder=current_user.id == negotiation.recorder_user_id,
-        chief_side=_chief_side(negotiation), my_sides=ops.sides_of(current_user, negotiation),
-        latest=round_.number == len(negotiation.rounds), may=May.of(negotiation),
-        columns=columns, acceptances=_acceptances(negotiation, columns.values()),
+        chief_side=_chief_side(negotiation),
+        my_sides=ops.sides_of(current_user, negotiation),
+        latest=round_.number == len(negotiation.rounds),
+        may=May.of(negotiation),
+        columns=columns,
+        acceptances=_acceptances(negotiation, columns.values()),
     )
 
 
@@ -550,6 +656,7 @@ def confirm_minutes(round_id: int):
 
 # --- wage-grid proposals (能级工资表) -----------------------------------------------------------
 
+
 def _ladder(negotiation: Negotiation, side: str) -> tuple[list[str], list[rules.GradeRow]]:
     """The enterprise's grade ladder (the current grid's grades, else the default eight) and the
     figures a new proposal starts from: the side's latest proposal, else the current grid."""
@@ -582,11 +689,15 @@ def _show_grid_errors(form: ProposalForm, exc: InvalidInput) -> dict[int, list[s
 def _summary(form: ProposalForm, grades: list[str], exc: InvalidInput | None) -> list[str]:
     """Every problem of the grid on top of the form; an operation's messages name the grade."""
     if exc is not None:
-        return [m for key, messages in exc.details.items() if key.startswith("rows.")
-                for m in messages]
-    return [f"{grade} · {field.label.text}: {error}"
-            for grade, entry in zip(grades, form.rows.entries, strict=True)
-            for field in entry for error in field.errors]
+        return [
+            m for key, messages in exc.details.items() if key.startswith("rows.") for m in messages
+        ]
+    return [
+        f"{grade} · {field.label.text}: {error}"
+        for grade, entry in zip(grades, form.rows.entries, strict=True)
+        for field in entry
+        for error in field.errors
+    ]
 
 
 @bp.route("/rounds/<int:round_id>/proposal", methods=["GET", "POST"])
@@ -607,24 +718,32 @@ def propose(round_id: int):
     summary: list[str] = []
     if form.validate_on_submit():
         try:
-            ops.submit_proposal(round_, current_user, form.grade_rows(grades),
-                                note=form.note.data or "", side=side)
+            ops.submit_proposal(
+                round_, current_user, form.grade_rows(grades), note=form.note.data or "", side=side
+            )
         except InvalidInput as exc:
             row_errors = _show_grid_errors(form, exc)
             summary = _summary(form, grades, exc)
         else:
-            flash(_("Your proposal for round %(n)d is on the table.", n=round_.number),
-                  "success")
+            flash(_("Your proposal for round %(n)d is on the table.", n=round_.number), "success")
             return redirect(url_for("negotiations.show_round", round_id=round_.id))
     elif request.method == "POST":
         summary = _summary(form, grades, None)
     current = ops.current_grid(negotiation.enterprise)
-    return _render("negotiations/proposal_form.html", 422 if request.method == "POST" else 200,
-                   n=negotiation, round=round_, enterprise=negotiation.enterprise, form=form,
-                   side=side, rows=list(zip(grades, form.rows.entries, strict=True)),
-                   row_errors=row_errors, summary=summary,
-                   current={r.grade: r for r in current.rows} if current else {},
-                   minimum_wage_fen=negotiation.enterprise.region.minimum_wage_fen)
+    return _render(
+        "negotiations/proposal_form.html",
+        422 if request.method == "POST" else 200,
+        n=negotiation,
+        round=round_,
+        enterprise=negotiation.enterprise,
+        form=form,
+        side=side,
+        rows=list(zip(grades, form.rows.entries, strict=True)),
+        row_errors=row_errors,
+        summary=summary,
+        current={r.grade: r for r in current.rows} if current else {},
+        minimum_wage_fen=negotiation.enterprise.region.minimum_wage_fen,
+    )
 
 
 @bp.post("/proposals/<int:grid_id>/accept")
@@ -635,10 +754,17 @@ def accept_proposal(grid_id: int):
     _require_side(negotiation)
     ops.accept_proposal(negotiation, current_user, grid)
     if negotiation.state == "agreed":
-        return _done(negotiation, _("Both sides accept the same grid and clauses: the draft is "
-                                    "agreed."))
-    return _done(negotiation, _("You accepted the proposal of round %(n)d with the clauses as "
-                                "they stand; the other side decides.", n=grid.round.number))
+        return _done(
+            negotiation, _("Both sides accept the same grid and clauses: the draft is agreed.")
+        )
+    return _done(
+        negotiation,
+        _(
+            "You accepted the proposal of round %(n)d with the clauses as "
+            "they stand; the other side decides.",
+            n=grid.round.number,
+        ),
+    )
 
 
 @bp.get("/negotiations/<int:negotiation_id>/comparison")
@@ -650,23 +776,39 @@ def comparison(negotiation_id: int):
     for column in columns:
         grades += [r.grade for r in column.grid.rows if r.grade not in grades]
     cells = [{r.grade: r for r in column.grid.rows} for column in columns]
-    return _render("negotiations/comparison.html", n=negotiation,
-                   enterprise=negotiation.enterprise, columns=columns, grades=grades,
-                   cells=cells)
+    return _render(
+        "negotiations/comparison.html",
+        n=negotiation,
+        enterprise=negotiation.enterprise,
+        columns=columns,
+        grades=grades,
+        cells=cells,
+    )
 
 
 # --- the draft's clauses (协议草案) ----------------------------------------------------------
 
-def _render_draft(negotiation: Negotiation, status: int = 200, clauses_form=None,
-                  item_forms=None, new_item_form=None):
+
+def _render_draft(
+    negotiation: Negotiation,
+    status: int = 200,
+    clauses_form=None,
+    item_forms=None,
+    new_item_form=None,
+):
     item_forms = {
         item.id: ItemForm(prefix=f"item{item.id}", formdata=None, obj=item)
         for item in negotiation.items
     } | (item_forms or {})
     items = ops.draft_items(negotiation)
     return _render(
-        "negotiations/draft.html", status, n=negotiation, enterprise=negotiation.enterprise,
-        items=items, fixed_items=len(items) - len(negotiation.items), may=May.of(negotiation),
+        "negotiations/draft.html",
+        status,
+        n=negotiation,
+        enterprise=negotiation.enterprise,
+        items=items,
+        fixed_items=len(items) - len(negotiation.items),
+        may=May.of(negotiation),
         clauses_form=clauses_form or ClausesForm(formdata=None, obj=negotiation),
         item_forms=item_forms,
         new_item_form=new_item_form or ItemForm(prefix="new", formdata=None),
@@ -692,15 +834,23 @@ def update_clauses(negotiation_id: int):
     form = ClausesForm()
     if form.validate_on_submit():
         try:
-            ops.update_clauses(negotiation, current_user, term_years=form.term_years.data,
-                               adjustment_rule=form.adjustment_rule.data or "",
-                               pay_day=form.pay_day.data)
+            ops.update_clauses(
+                negotiation,
+                current_user,
+                term_years=form.term_years.data,
+                adjustment_rule=form.adjustment_rule.data or "",
+                pay_day=form.pay_day.data,
+            )
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
-            return _draft_saved(negotiation, _("The clauses are saved (revision %(r)d); any "
-                                               "acceptance must be given again.",
-                                               r=negotiation.revision))
+            return _draft_saved(
+                negotiation,
+                _(
+                    "The clauses are saved (revision %(r)d); any acceptance must be given again.",
+                    r=negotiation.revision,
+                ),
+            )
     return _render_draft(negotiation, 422, clauses_form=form)
 
 

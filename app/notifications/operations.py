@@ -23,28 +23,41 @@ KINDS = {
     "membership_added": _l("You now take part in %(enterprise)s as %(role)s."),
     "password_reset": _l("An administrator reset your password."),
     # negotiations: every one carries the enterprise and the subject
-    "request_received": _l("%(enterprise)s: a written request to negotiate “%(subject)s” "
-                           "arrived; the written response is due on %(due)s."),
-    "request_accepted": _l("%(enterprise)s: the request “%(subject)s” was accepted; appoint "
-                           "your representatives."),
+    "request_received": _l(
+        "%(enterprise)s: a written request to negotiate “%(subject)s” "
+        "arrived; the written response is due on %(due)s."
+    ),
+    "request_accepted": _l(
+        "%(enterprise)s: the request “%(subject)s” was accepted; appoint your representatives."
+    ),
     "request_refused": _l("%(enterprise)s: the request “%(subject)s” was refused: %(reason)s"),
-    "response_overdue": _l("%(enterprise)s: no written response to “%(subject)s” by %(due)s; "
-                           "the requesting side may ask for dispute coordination."),
-    "dispute_opened": _l("%(enterprise)s: dispute coordination of “%(subject)s” began; it "
-                         "ends on %(due)s."),
-    "dispute_overdue": _l("%(enterprise)s: the dispute coordination of “%(subject)s” passed "
-                          "its end date %(due)s."),
-    "dispute_resolved": _l("%(enterprise)s: the dispute over “%(subject)s” is resolved; the "
-                           "talks go on."),
-    "refill_overdue": _l("%(enterprise)s: the seat of %(name)s in “%(subject)s” was not "
-                         "refilled by %(due)s."),
+    "response_overdue": _l(
+        "%(enterprise)s: no written response to “%(subject)s” by %(due)s; "
+        "the requesting side may ask for dispute coordination."
+    ),
+    "dispute_opened": _l(
+        "%(enterprise)s: dispute coordination of “%(subject)s” began; it ends on %(due)s."
+    ),
+    "dispute_overdue": _l(
+        "%(enterprise)s: the dispute coordination of “%(subject)s” passed its end date %(due)s."
+    ),
+    "dispute_resolved": _l(
+        "%(enterprise)s: the dispute over “%(subject)s” is resolved; the talks go on."
+    ),
+    "refill_overdue": _l(
+        "%(enterprise)s: the seat of %(name)s in “%(subject)s” was not refilled by %(due)s."
+    ),
     "talks_started": _l("%(enterprise)s: the talks on “%(subject)s” have started."),
-    "proposal_received": _l("%(enterprise)s: the other side proposed a wage grid in round "
-                            "%(round)s of “%(subject)s”."),
-    "suspension_proposed": _l("%(enterprise)s: the other side proposes to suspend “%(subject)s”"
-                              " until %(resume_on)s."),
-    "draft_agreed": _l("%(enterprise)s: both sides agreed the draft of “%(subject)s”; it goes "
-                       "to the workers' congress."),
+    "proposal_received": _l(
+        "%(enterprise)s: the other side proposed a wage grid in round %(round)s of “%(subject)s”."
+    ),
+    "suspension_proposed": _l(
+        "%(enterprise)s: the other side proposes to suspend “%(subject)s” until %(resume_on)s."
+    ),
+    "draft_agreed": _l(
+        "%(enterprise)s: both sides agreed the draft of “%(subject)s”; it goes "
+        "to the workers' congress."
+    ),
 }
 
 

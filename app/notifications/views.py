@@ -13,8 +13,9 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 @bp.get("/")
 @login_required
 def inbox():
-    return render_template("notifications/inbox.html", notifications=load_inbox(current_user),
-                           render=render)
+    return render_template(
+        "notifications/inbox.html", notifications=load_inbox(current_user), render=render
+    )
 
 
 @bp.post("/read")
@@ -22,6 +23,8 @@ def inbox():
 def read():
     ids = [int(i) for i in request.form.getlist("id") if i.isdigit()] or None
     count = mark_read(current_user, ids)
-    flash(ngettext("%(num)d notification marked read.", "%(num)d notifications marked read.",
-                   count), "success")
+    flash(
+        ngettext("%(num)d notification marked read.", "%(num)d notifications marked read.", count),
+        "success",
+    )
     return redirect(url_for("notifications.inbox"))

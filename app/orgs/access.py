@@ -14,9 +14,7 @@ def visible_enterprises_query(user) -> Select:
         return query
     member_of = select(Membership.enterprise_id).where(Membership.user_id == user.id)
     if user.is_labour_officer:
-        return query.where(
-            (Enterprise.region_id == user.region_id) | Enterprise.id.in_(member_of)
-        )
+        return query.where((Enterprise.region_id == user.region_id) | Enterprise.id.in_(member_of))
     return query.where(Enterprise.id.in_(member_of))
 
 

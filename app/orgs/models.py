@@ -162,5 +162,8 @@ class HolidaySchedule(db.Model):
 
     @property
     def schedule(self) -> YearSchedule:
-        return YearSchedule(self.year, frozenset(map(date.fromisoformat, self.holidays)),
-                            frozenset(map(date.fromisoformat, self.workdays)))
+        return YearSchedule(
+            self.year,
+            frozenset(map(date.fromisoformat, self.holidays)),
+            frozenset(map(date.fromisoformat, self.workdays)),
+        )

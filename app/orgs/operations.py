@@ -24,8 +24,9 @@ def _check_region_values(values: dict) -> None:
     if values.get("minimum_wage_fen") is not None and values["minimum_wage_fen"] <= 0:
         raise InvalidInput("minimum_wage", _("The minimum wage must be more than zero."))
     if "day_counting" in values and values["day_counting"] not in DAY_COUNTING_MODES:
-        raise InvalidInput("day_counting", _("Unknown day counting: %(mode)s",
-                                             mode=values["day_counting"]))
+        raise InvalidInput(
+            "day_counting", _("Unknown day counting: %(mode)s", mode=values["day_counting"])
+        )
     for name in PROFILE_FIELDS:
         value = values.get(name)
         if name != "day_counting" and value is not None and value < 0:
@@ -37,8 +38,9 @@ def _check_region_values(values: dict) -> None:
     num = values.get("majority_numerator", 1)
     den = values.get("majority_denominator", 2)
     if not 0 < num < den:
-        raise InvalidInput("majority_numerator",
-                           _("The majority must be a fraction between 0 and 1."))
+        raise InvalidInput(
+            "majority_numerator", _("The majority must be a fraction between 0 and 1.")
+        )
 
 
 def create_region(code: str, name: str, minimum_wage_fen: int, actor, **profile) -> Region:
@@ -69,8 +71,9 @@ def update_region(region: Region, actor, **values) -> Region:
     return region
 
 
-def set_guideline(region: Region, year: int, lower_bp: int, base_bp: int, upper_bp: int,
-                  actor) -> WageGuideline:
+def set_guideline(
+    region: Region, year: int, lower_bp: int, base_bp: int, upper_bp: int, actor
+) -> WageGuideline:
     """Set the region's wage guideline band (工资指导线) for a year; 试行办法 Art 8."""
     if not lower_bp <= base_bp <= upper_bp:
         raise InvalidInput("base", _("The band must be ordered: lower ≤ base ≤ upper."))
@@ -82,8 +85,12 @@ def set_guideline(region: Region, year: int, lower_bp: int, base_bp: int, upper_
         db.session.add(guideline)
     guideline.lower_bp, guideline.base_bp, guideline.upper_bp = lower_bp, base_bp, upper_bp
     db.session.flush()
-    record(region, "guideline_set", actor,
-           data={"year": year, "lower_bp": lower_bp, "base_bp": base_bp, "upper_bp": upper_bp})
+    record(
+        region,
+        "guideline_set",
+        actor,
+        data={"year": year, "lower_bp": lower_bp, "base_bp": base_bp, "upper_bp": upper_bp},
+    )
     return guideline
 
 
@@ -91,8 +98,9 @@ def normalise_credit_code(code: str) -> str:
     code = code.strip().upper()
     problem = credit_code_problem(code)
     if problem is not None:
-        raise InvalidInput("credit_code", _("Unified social credit code: %(problem)s",
-                                            problem=translate(problem)))
+        raise InvalidInput(
+            "credit_code", _("Unified social credit code: %(problem)s", problem=translate(problem))
+        )
     return code
 
 
@@ -103,34 +111,56 @@ def _check_enterprise_values(values: dict, enterprise: Enterprise | None = None)
             select(Enterprise).where(Enterprise.credit_code == values["credit_code"])
         )
         if clash is not None and clash is not enterprise:
-            raise InvalidInput("credit_code", _("Another enterprise has this credit code: %(name)s",
-                                                name=clash.name))
+            raise InvalidInput(
+                "credit_code",
+                _("Another enterprise has this credit code: %(name)s", name=clash.name),
+            )
     if values.get("headcount") is not None and values["headcount"] <= 0:
         raise InvalidInput("headcount", _("The headcount must be at least 1."))
     if "name" in values and not values["name"].strip():
         raise InvalidInput("name", _("A name is required."))
     chair = values.get("union_chair")
-    if chair is not None and enterprise is not None and "union_rep" not in {
-        m.role for m in chair.memberships if m.enterprise_id == enterprise.id
-    }:
-        raise InvalidInput("union_chair_id",
-                           _("The union chair must be a union representative of the enterprise."))
+    if (
+        chair is not None
+        and enterprise is not None
+        and "union_rep"
+        not in {m.role for m in chair.memberships if m.enterprise_id == enterprise.id}
+    ):
+        raise InvalidInput(
+            "union_chair_id", _("The union chair must be a union representative of the enterprise.")
+        )
 
 
-def create_enterprise(*, name: str, credit_code: str, region: Region, industry: str,
-                      headcount: int, actor, address: str = "",
-                      legal_representative: str = "") -> Enterprise:
+def create_enterprise(
+    *,
+    name: str,
+    credit_code: str,
+    region: Region,
+    industry: str,
+    headcount: int,
+    actor,
+    address: str = "",
+    legal_representative: str = "",
+) -> Enterprise:
     values = {"name": name, "credit_code": credit_code, "headcount": headcount}
     _check_enterprise_values(values)
     enterprise = Enterprise(
-        name=name.strip(), credit_code=values["credit_code"], region=region,
-        industry=industry.strip(), headcount=headcount, address=address.strip(),
+        name=name.strip(),
+        credit_code=values["credit_code"],
+        region=region,
+        industry=industry.strip(),
+        headcount=headcount,
+        address=address.strip(),
         legal_representative=legal_representative.strip(),
     )
     db.session.add(enterprise)
     db.session.flush()
-    record(enterprise, "enterprise_created", actor,
-           data={"name": enterprise.name, "credit_code": enterprise.credit_code})
+    record(
+        enterprise,
+        "enterprise_created",
+        actor,
+        data={"name": enterprise.name, "credit_code": enterprise.credit_code},
+    )
     return enterprise
 
 
@@ -151,8 +181,9 @@ def update_enterprise(enterprise: Enterprise, actor, **values) -> Enterprise:
     return enterprise
 
 
-def set_holiday_schedule(year: int, holidays_text: str, workdays_text: str, source: str,
-                         actor) -> HolidaySchedule:
+def set_holiday_schedule(
+    year: int, holidays_text: str, workdays_text: str, source: str, actor
+) -> HolidaySchedule:
     """Enter a year's holiday schedule from the State Council's notice (国务院办公厅关于…年部分
     节假日安排的通知), for a year the calendar package does not know yet."""
     holidays, problems = calendar.parse_days(holidays_text)
@@ -173,9 +204,17 @@ def set_holiday_schedule(year: int, holidays_text: str, workdays_text: str, sour
     row.source, row.entered_by_id = source.strip(), actor.id if actor else None
     db.session.add(row)
     db.session.flush()
-    record(row, "holiday_schedule_set", actor, data={
-        "year": year, "holidays": len(holidays), "workdays": len(workdays),
-        "source": row.source})
+    record(
+        row,
+        "holiday_schedule_set",
+        actor,
+        data={
+            "year": year,
+            "holidays": len(holidays),
+            "workdays": len(workdays),
+            "source": row.source,
+        },
+    )
     sync_calendar()
     return row
 

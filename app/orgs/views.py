@@ -49,11 +49,19 @@ def enterprise(enterprise_id: int):
     enterprise = get_enterprise_or_404(enterprise_id, current_user)
     members = sorted(enterprise.memberships, key=lambda m: (m.role, m.user.full_name))
     negotiations = db.session.scalars(
-        select(Negotiation).where(Negotiation.enterprise_id == enterprise.id)
-        .order_by(Negotiation.id.desc())).all()
-    return render_template("orgs/enterprise.html", enterprise=enterprise, members=members,
-                           roles=ROLE_LABELS, my_roles=current_user.roles_in(enterprise.id),
-                           negotiations=negotiations, state_labels=STATE_LABELS)
+        select(Negotiation)
+        .where(Negotiation.enterprise_id == enterprise.id)
+        .order_by(Negotiation.id.desc())
+    ).all()
+    return render_template(
+        "orgs/enterprise.html",
+        enterprise=enterprise,
+        members=members,
+        roles=ROLE_LABELS,
+        my_roles=current_user.roles_in(enterprise.id),
+        negotiations=negotiations,
+        state_labels=STATE_LABELS,
+    )
 
 
 def _enterprise_to_administer(enterprise_id: int) -> Enterprise:
@@ -94,7 +102,10 @@ def new_region():
         values = _region_values(form)
         try:
             region = operations.create_region(
-                form.code.data, form.name.data, values.pop("minimum_wage_fen"), current_user,
+                form.code.data,
+                form.name.data,
+                values.pop("minimum_wage_fen"),
+                current_user,
                 **values,
             )
         except InvalidInput as exc:
@@ -117,16 +128,18 @@ def edit_region(region_id: int):
     form.code.data = region.code  # the code names the region in URLs and the audit log
     if form.validate_on_submit():
         try:
-            operations.update_region(region, current_user, name=form.name.data.strip(),
-                                     **_region_values(form))
+            operations.update_region(
+                region, current_user, name=form.name.data.strip(), **_region_values(form)
+            )
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
             flash(_("Region %(name)s saved.", name=region.name), "success")
             return redirect(url_for("admin_orgs.edit_region", region_id=region.id))
     status = 422 if form.errors else 200
-    return render_template("admin/region_form.html", form=form, region=region,
-                           guideline_form=guideline_form), status
+    return render_template(
+        "admin/region_form.html", form=form, region=region, guideline_form=guideline_form
+    ), status
 
 
 @admin_bp.post("/regions/<int:region_id>/guidelines")
@@ -139,18 +152,21 @@ def set_guideline(region_id: int):
     if guideline_form.validate_on_submit():
         try:
             operations.set_guideline(
-                region, guideline_form.year.data, percent_to_bp(guideline_form.lower.data),
-                percent_to_bp(guideline_form.base.data), percent_to_bp(guideline_form.upper.data),
+                region,
+                guideline_form.year.data,
+                percent_to_bp(guideline_form.lower.data),
+                percent_to_bp(guideline_form.base.data),
+                percent_to_bp(guideline_form.upper.data),
                 current_user,
             )
         except InvalidInput as exc:
             show_errors(guideline_form, exc)
         else:
-            flash(_("Wage guideline for %(year)d saved.", year=guideline_form.year.data),
-                  "success")
+            flash(_("Wage guideline for %(year)d saved.", year=guideline_form.year.data), "success")
             return redirect(url_for("admin_orgs.edit_region", region_id=region.id))
-    return render_template("admin/region_form.html", form=form, region=region,
-                           guideline_form=guideline_form), 422
+    return render_template(
+        "admin/region_form.html", form=form, region=region, guideline_form=guideline_form
+    ), 422
 
 
 @admin_bp.get("/enterprises")
@@ -180,8 +196,9 @@ def new_enterprise():
     del form.union_chair_id  # a new enterprise has no union representative to name yet
     if form.validate_on_submit():
         try:
-            enterprise = operations.create_enterprise(actor=current_user,
-                                                      **_enterprise_values(form))
+            enterprise = operations.create_enterprise(
+                actor=current_user, **_enterprise_values(form)
+            )
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
@@ -192,15 +209,22 @@ def new_enterprise():
 
 
 def _union_reps(enterprise: Enterprise) -> list[User]:
-    return sorted({m.user for m in enterprise.memberships if m.role == Role.UNION_REP},
-                  key=lambda u: u.full_name)
+    return sorted(
+        {m.user for m in enterprise.memberships if m.role == Role.UNION_REP},
+        key=lambda u: u.full_name,
+    )
 
 
 def _render_enterprise_admin(enterprise, form, membership_form, status=200):
     members = sorted(enterprise.memberships, key=lambda m: (m.role, m.user.full_name))
     return render_template(
-        "admin/enterprise_form.html", form=form, enterprise=enterprise, members=members,
-        membership_form=membership_form, roles=ROLE_LABELS, history=history(enterprise),
+        "admin/enterprise_form.html",
+        form=form,
+        enterprise=enterprise,
+        members=members,
+        membership_form=membership_form,
+        roles=ROLE_LABELS,
+        history=history(enterprise),
     ), status
 
 
@@ -214,8 +238,9 @@ def edit_enterprise(enterprise_id: int):
         form.union_chair_id.data = enterprise.union_chair_id or 0
     if form.validate_on_submit():
         values = _enterprise_values(form)
-        values["union_chair"] = (db.session.get(User, form.union_chair_id.data)
-                                 if form.union_chair_id.data else None)
+        values["union_chair"] = (
+            db.session.get(User, form.union_chair_id.data) if form.union_chair_id.data else None
+        )
         try:
             operations.update_enterprise(enterprise, current_user, **values)
         except InvalidInput as exc:
@@ -223,8 +248,9 @@ def edit_enterprise(enterprise_id: int):
         else:
             flash(_("Enterprise %(name)s saved.", name=enterprise.name), "success")
             return redirect(url_for("admin_orgs.edit_enterprise", enterprise_id=enterprise.id))
-    return _render_enterprise_admin(enterprise, form, MembershipForm(prefix="m"),
-                                    422 if form.errors else 200)
+    return _render_enterprise_admin(
+        enterprise, form, MembershipForm(prefix="m"), 422 if form.errors else 200
+    )
 
 
 @admin_bp.post("/enterprises/<int:enterprise_id>/memberships")
@@ -238,17 +264,18 @@ def add_membership(enterprise_id: int):
         user = auth_operations.find_user(membership_form.username.data)
         if user is None:
             membership_form.username.errors = [
-                _("No user is called %(name)s.", name=membership_form.username.data)]
+                _("No user is called %(name)s.", name=membership_form.username.data)
+            ]
         else:
             try:
-                auth_operations.add_membership(user, enterprise, membership_form.role.data,
-                                               current_user)
+                auth_operations.add_membership(
+                    user, enterprise, membership_form.role.data, current_user
+                )
             except InvalidInput as exc:
                 show_errors(membership_form, exc)
             else:
                 flash(_("%(name)s added.", name=user.full_name), "success")
-                return redirect(url_for("admin_orgs.edit_enterprise",
-                                        enterprise_id=enterprise.id))
+                return redirect(url_for("admin_orgs.edit_enterprise", enterprise_id=enterprise.id))
     return _render_enterprise_admin(enterprise, form, membership_form, 422)
 
 
@@ -271,17 +298,29 @@ def calendar():
         form.year.data = deadline_calendar.covered_years()[-1] + 1
     if form.validate_on_submit():
         try:
-            operations.set_holiday_schedule(form.year.data, form.holidays.data,
-                                            form.workdays.data or "", form.source.data,
-                                            current_user)
+            operations.set_holiday_schedule(
+                form.year.data,
+                form.holidays.data,
+                form.workdays.data or "",
+                form.source.data,
+                current_user,
+            )
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
-            flash(_("The holiday schedule of %(year)d is saved; deadlines in that year now count "
-                    "with it.", year=form.year.data), "success")
+            flash(
+                _(
+                    "The holiday schedule of %(year)d is saved; deadlines in that year now count "
+                    "with it.",
+                    year=form.year.data,
+                ),
+                "success",
+            )
             return redirect(url_for("admin_orgs.calendar"))
     return render_template(
-        "admin/calendar.html", form=form, schedules=operations.holiday_schedules(),
+        "admin/calendar.html",
+        form=form,
+        schedules=operations.holiday_schedules(),
         package_years=deadline_calendar.PACKAGE_YEARS,
         covered=deadline_calendar.covered_years(),
     ), 422 if form.errors else 200

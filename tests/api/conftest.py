@@ -19,8 +19,7 @@ class Caller:
         self.client, self.headers = client, headers
 
     def call(self, method: str, path: str, json=None):
-        return self.client.open(f"/api/v1{path}", method=method, json=json,
-                                headers=self.headers)
+        return self.client.open(f"/api/v1{path}", method=method, json=json, headers=self.headers)
 
     def get(self, path):
         return self.call("GET", path)

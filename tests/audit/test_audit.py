@@ -60,13 +60,23 @@ def test_each_subject_has_its_own_chain(make):
 def test_record_keeps_the_actor_and_the_state_change(make):
     admin = make.admin()
     region = make.region()
-    event = record(region, "moved", admin, from_state="draft", to_state="requested",
-                   data={"reason": "书面要约"})
+    event = record(
+        region,
+        "moved",
+        admin,
+        from_state="draft",
+        to_state="requested",
+        data={"reason": "书面要约"},
+    )
     db.session.expire_all()
     stored = history(region)[-1]
     assert stored.id == event.id
     assert (stored.actor.username, stored.from_state, stored.to_state, stored.data) == (
-        admin.username, "draft", "requested", {"reason": "书面要约"})
+        admin.username,
+        "draft",
+        "requested",
+        {"reason": "书面要约"},
+    )
 
 
 def test_verify_finds_intact_chains_after_reading_them_back(make):
@@ -85,7 +95,11 @@ def test_verify_names_the_edited_event(make):
     _checked, broken = verify_chains()
     assert broken is not None
     assert (broken.subject_type, broken.subject_id, broken.seq, broken.event_id) == (
-        "regions", region.id, 2, events[1].id)
+        "regions",
+        region.id,
+        2,
+        events[1].id,
+    )
     assert "edited" in broken.reason
     assert str(broken).startswith(f"regions#{region.id} event 2 ")
 
@@ -163,7 +177,7 @@ def test_admin_enterprise_page_shows_its_history_newest_first(client, make, logi
     auth_operations.add_membership(member, enterprise, "delegate", admin)
     login_as(admin)
     page = client.get(f"/admin/enterprises/{enterprise.id}").get_data(as_text=True)
-    history_list = page[page.index('class="history"'):]
+    history_list = page[page.index('class="history"') :]
     with force_locale("en"):
         added, created = action_label("membership_added"), action_label("enterprise_created")
     assert f"{added} — 管理员甲" in history_list
@@ -175,8 +189,9 @@ def test_api_enterprise_history_lists_the_chain(client, make, api_token):
     admin = make.admin()
     enterprise = make.enterprise()
     auth_operations.add_membership(make.user(), enterprise, "delegate", admin)
-    response = client.get(f"/api/v1/enterprises/{enterprise.id}/history",
-                          headers=api_token(admin))
+    response = client.get(f"/api/v1/enterprises/{enterprise.id}/history", headers=api_token(admin))
     assert response.status_code == 200
     assert [(e["seq"], e["action"], e["actor"]) for e in response.json] == [
-        (1, "enterprise_created", None), (2, "membership_added", admin.username)]
+        (1, "enterprise_created", None),
+        (2, "membership_added", admin.username),
+    ]

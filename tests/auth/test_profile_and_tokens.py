@@ -7,32 +7,44 @@ from tests.conftest import PASSWORD
 def test_password_change_needs_the_current_password(client, make, auth):
     user = make.user("li.ming")
     auth.login(user)
-    response = client.post("/profile/password?lang=en", data={
-        "pw-current_password": "wrong-password", "pw-new_password": "new-password-1"})
+    response = client.post(
+        "/profile/password?lang=en",
+        data={"pw-current_password": "wrong-password", "pw-new_password": "new-password-1"},
+    )
     assert response.status_code == 422
     assert "The current password is wrong." in response.get_data(as_text=True)
-    response = client.post("/profile/password", data={
-        "pw-current_password": PASSWORD, "pw-new_password": "new-password-1"})
+    response = client.post(
+        "/profile/password",
+        data={"pw-current_password": PASSWORD, "pw-new_password": "new-password-1"},
+    )
     assert response.status_code == 302
     auth.logout()
-    assert client.post("/login", data={"username": "li.ming", "password": PASSWORD}
-                       ).status_code == 422
-    assert client.post("/login", data={"username": "li.ming", "password": "new-password-1"}
-                       ).status_code == 302
+    assert (
+        client.post("/login", data={"username": "li.ming", "password": PASSWORD}).status_code == 422
+    )
+    assert (
+        client.post(
+            "/login", data={"username": "li.ming", "password": "new-password-1"}
+        ).status_code
+        == 302
+    )
 
 
 def test_too_short_new_password_is_refused_naming_the_field(client, make, auth):
     auth.login(make.user("li.ming"))
-    response = client.post("/profile/password?lang=en", data={
-        "pw-current_password": PASSWORD, "pw-new_password": "short"})
+    response = client.post(
+        "/profile/password?lang=en",
+        data={"pw-current_password": PASSWORD, "pw-new_password": "short"},
+    )
     assert response.status_code == 422
     assert "between 8 and 128 characters" in response.get_data(as_text=True)
 
 
 def test_profile_language_choice_switches_the_interface(client, make, auth):
     auth.login(make.user("li.ming", full_name="李明"))
-    response = client.post("/profile", data={"full_name": "李明", "email": "",
-                                             "locale": "en"}, follow_redirects=True)
+    response = client.post(
+        "/profile", data={"full_name": "李明", "email": "", "locale": "en"}, follow_redirects=True
+    )
     assert "Your profile is saved." in response.get_data(as_text=True)
 
 
@@ -62,8 +74,7 @@ def test_api_token_lifecycle(client, make, api_token):
     assert client.get("/api/v1/me", headers=new_headers).status_code == 200
     listed = client.get("/api/v1/tokens", headers=headers).json
     assert "token" not in listed[0] and {t["name"] for t in listed} == {"test", "script"}
-    assert client.delete(f"/api/v1/tokens/{created.json['id']}",
-                         headers=headers).status_code == 204
+    assert client.delete(f"/api/v1/tokens/{created.json['id']}", headers=headers).status_code == 204
     assert client.get("/api/v1/me", headers=new_headers).status_code == 401
     again = client.delete(f"/api/v1/tokens/{created.json['id']}", headers=headers)
     assert again.status_code == 409

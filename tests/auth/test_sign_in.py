@@ -7,8 +7,9 @@ from tests.conftest import PASSWORD
 
 def test_sign_in_lands_on_home_with_the_users_name(client, make):
     make.user("li.ming", full_name="李明")
-    response = client.post("/login", data={"username": "li.ming", "password": PASSWORD},
-                           follow_redirects=True)
+    response = client.post(
+        "/login", data={"username": "li.ming", "password": PASSWORD}, follow_redirects=True
+    )
     assert response.status_code == 200
     assert "李明" in response.get_data(as_text=True)
 
@@ -37,17 +38,21 @@ def test_inactive_user_cannot_sign_in(client, make):
 @pytest.mark.parametrize("target", ["/profile", "/enterprises/1?tab=x"])
 def test_next_is_followed_to_a_local_path(client, make, target):
     make.user("li.ming")
-    response = client.post(f"/login?next={target}",
-                           data={"username": "li.ming", "password": PASSWORD})
+    response = client.post(
+        f"/login?next={target}", data={"username": "li.ming", "password": PASSWORD}
+    )
     assert response.headers["Location"] == target
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x",
-                                    "/\\evil.example", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"],
+)
 def test_next_to_another_site_is_ignored(client, make, target):
     make.user("li.ming")
-    response = client.post("/login", query_string={"next": target},
-                           data={"username": "li.ming", "password": PASSWORD})
+    response = client.post(
+        "/login", query_string={"next": target}, data={"username": "li.ming", "password": PASSWORD}
+    )
     assert response.headers["Location"] == "/"
 
 
@@ -87,13 +92,13 @@ def test_form_post_with_the_pages_csrf_token_is_accepted(app, client, make, monk
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    response = client.post("/login", data={"username": "li.ming", "password": PASSWORD,
-                                           "csrf_token": token})
+    response = client.post(
+        "/login", data={"username": "li.ming", "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302
 
 
-def test_the_api_needs_no_csrf_token_but_a_bearer_token(app, client, make, api_token,
-                                                        monkeypatch):
+def test_the_api_needs_no_csrf_token_but_a_bearer_token(app, client, make, api_token, monkeypatch):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     user = make.user("li.ming")
     response = client.post("/api/v1/tokens", json={"name": "ci"}, headers=api_token(user))

@@ -46,16 +46,22 @@ def world(make, db_session):
     region = make.region(minimum_wage_fen=2_490_00)
     org_operations.set_guideline(region, 2026, 300, 500, 700, None)
     enterprise = make.enterprise(region=region, legal_representative="钱总")
-    union = [make.user(f"union{i}", full_name=name, roles=["union_rep", "delegate"],
-                       enterprise=enterprise)
-             for i, name in enumerate(["赵主席", "孙工会", "李工会"])]
-    employer = [make.user(f"employer{i}", full_name=name, roles=["employer_rep"],
-                          enterprise=enterprise)
-                for i, name in enumerate(["钱总", "周经理", "吴经理"])]
-    secretary = make.user("secretary", full_name="郑秘书", roles=["congress_secretary"],
-                          enterprise=enterprise)
-    delegates = [make.user(f"delegate{i}", roles=["delegate"], enterprise=enterprise)
-                 for i in range(3)]
+    union = [
+        make.user(
+            f"union{i}", full_name=name, roles=["union_rep", "delegate"], enterprise=enterprise
+        )
+        for i, name in enumerate(["赵主席", "孙工会", "李工会"])
+    ]
+    employer = [
+        make.user(f"employer{i}", full_name=name, roles=["employer_rep"], enterprise=enterprise)
+        for i, name in enumerate(["钱总", "周经理", "吴经理"])
+    ]
+    secretary = make.user(
+        "secretary", full_name="郑秘书", roles=["congress_secretary"], enterprise=enterprise
+    )
+    delegates = [
+        make.user(f"delegate{i}", roles=["delegate"], enterprise=enterprise) for i in range(3)
+    ]
     outsider = make.user("outsider", roles=["union_rep"], enterprise=make.enterprise())
     org_operations.update_enterprise(enterprise, None, union_chair=union[0])
     ops.set_current_grid(enterprise, None, grid_rows())
@@ -70,8 +76,13 @@ class Walk:
         self.w = world
 
     def requested(self):
-        n = ops.open_negotiation(self.w.enterprise, self.w.union_chief, subject="2026年度能级工资",
-                                 term_years=2, topics="能级工资标准；年度调整")
+        n = ops.open_negotiation(
+            self.w.enterprise,
+            self.w.union_chief,
+            subject="2026年度能级工资",
+            term_years=2,
+            topics="能级工资标准；年度调整",
+        )
         ops.send_request(n, self.w.union_chief, today=TODAY)
         return n
 
@@ -83,22 +94,29 @@ class Walk:
     def appoint_all(self, n):
         for side, people in (("union", self.w.union), ("employer", self.w.employer)):
             for i, person in enumerate(people):
-                ops.appoint_representative(n, people[0], side=side, user=person,
-                                           is_chief=(i == 0), today=TODAY)
+                ops.appoint_representative(
+                    n, people[0], side=side, user=person, is_chief=(i == 0), today=TODAY
+                )
         ops.set_recorder(n, self.w.union_chief, self.w.secretary)
 
     def negotiating(self):
         n = self.preparing()
         self.appoint_all(n)
         ops.start_talks(n, self.w.employer_chief)
-        ops.update_clauses(n, self.w.union_chief, term_years=2,
-                           adjustment_rule="每年7月按上年度企业效益调整", pay_day=15)
+        ops.update_clauses(
+            n,
+            self.w.union_chief,
+            term_years=2,
+            adjustment_rule="每年7月按上年度企业效益调整",
+            pay_day=15,
+        )
         return n
 
     def with_proposals(self):
         n = self.negotiating()
-        round_ = ops.schedule_round(n, self.w.union_chief, datetime(2026, 6, 10, 2, tzinfo=UTC),
-                                    "工会会议室")
+        round_ = ops.schedule_round(
+            n, self.w.union_chief, datetime(2026, 6, 10, 2, tzinfo=UTC), "工会会议室"
+        )
         union = ops.submit_proposal(round_, self.w.union_chief, grid_rows(300_00))
         employer = ops.submit_proposal(round_, self.w.employer_chief, grid_rows(100_00))
         return n, round_, union, employer

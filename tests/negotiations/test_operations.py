@@ -24,8 +24,9 @@ def test_request_sets_the_response_deadline_and_tells_the_other_side(walk, world
 
 def test_only_a_side_representative_opens_a_negotiation(world):
     with pytest.raises(NotPermitted):
-        ops.open_negotiation(world.enterprise, world.delegates[0], subject="x", term_years=1,
-                             topics="y")
+        ops.open_negotiation(
+            world.enterprise, world.delegates[0], subject="x", term_years=1, topics="y"
+        )
 
 
 def test_the_requesting_side_cannot_accept_its_own_request(walk, world):
@@ -62,14 +63,15 @@ def test_talks_need_valid_representatives_and_a_recorder(walk, world):
 
 def test_a_person_cannot_sit_on_both_sides(walk, world):
     n = walk.preparing()
-    ops.appoint_representative(n, world.union_chief, side="union", user=world.delegates[0],
-                               today=TODAY)
+    ops.appoint_representative(
+        n, world.union_chief, side="union", user=world.delegates[0], today=TODAY
+    )
     with pytest.raises(NotPermitted):
-        ops.appoint_representative(n, world.union_chief, side="employer",
-                                   user=world.delegates[0])
+        ops.appoint_representative(n, world.union_chief, side="employer", user=world.delegates[0])
     with force_locale("en"), pytest.raises(InvalidInput, match="already a representative"):
-        ops.appoint_representative(n, world.employer_chief, side="employer",
-                                   user=world.delegates[0])
+        ops.appoint_representative(
+            n, world.employer_chief, side="employer", user=world.delegates[0]
+        )
 
 
 def test_a_vacated_seat_gets_a_refill_deadline(walk, world):
@@ -77,10 +79,12 @@ def test_a_vacated_seat_gets_a_refill_deadline(walk, world):
     rep = n.active_representatives("union")[2]
     ops.vacate_representative(rep, world.union_chief, today=TODAY)
     assert rep.refill_due == date(2026, 6, 16)
-    assert [d.label for d in ops.deadlines(n, TODAY)] == [f"Refill the seat of {rep.name}"] or \
-        len(ops.deadlines(n, TODAY)) == 1
-    replacement = ops.appoint_representative(n, world.union_chief, side="union",
-                                             user=world.delegates[1], today=TODAY)
+    assert [d.label for d in ops.deadlines(n, TODAY)] == [f"Refill the seat of {rep.name}"] or len(
+        ops.deadlines(n, TODAY)
+    ) == 1
+    replacement = ops.appoint_representative(
+        n, world.union_chief, side="union", user=world.delegates[1], today=TODAY
+    )
     assert rep.refilled_by_id == replacement.id
     assert ops.deadlines(n, TODAY) == []
 
@@ -89,8 +93,12 @@ def test_rounds_alternate_the_chair_starting_with_the_requesting_side(walk, worl
     from datetime import UTC, datetime
 
     n = walk.negotiating()
-    chairs = [ops.schedule_round(n, world.union_chief, datetime(2026, 6, d, tzinfo=UTC),
-                                 "会议室").chair_side for d in (10, 17, 24)]
+    chairs = [
+        ops.schedule_round(
+            n, world.union_chief, datetime(2026, 6, d, tzinfo=UTC), "会议室"
+        ).chair_side
+        for d in (10, 17, 24)
+    ]
     assert chairs == ["union", "employer", "union"]
 
 

@@ -26,8 +26,10 @@ NOTHING = {"responses": 0, "refills": 0, "disputes": 0}
 @pytest.fixture
 def coordinators(make, world):
     """The federation administrator and the labour officer of the enterprise's region."""
-    return [make.admin(username="fed-admin"),
-            make.user("officer", global_role="labour_officer", region=world.enterprise.region)]
+    return [
+        make.admin(username="fed-admin"),
+        make.user("officer", global_role="labour_officer", region=world.enterprise.region),
+    ]
 
 
 @pytest.fixture
@@ -37,8 +39,9 @@ def other_officer(make):
 
 def told(db_session, kind: str) -> Counter:
     """How many notifications of `kind` each user id received."""
-    return Counter(db_session.scalars(
-        select(Notification.user_id).where(Notification.kind == kind)))
+    return Counter(
+        db_session.scalars(select(Notification.user_id).where(Notification.kind == kind))
+    )
 
 
 def audit_count(db_session) -> int:
@@ -46,7 +49,8 @@ def audit_count(db_session) -> int:
 
 
 def test_an_overdue_response_is_flagged_once_and_told_to_both_sides_and_coordinators(
-        walk, world, coordinators, other_officer, db_session):
+    walk, world, coordinators, other_officer, db_session
+):
     n = walk.requested()
 
     assert ops.flag_overdue(date(2026, 6, 23)) == {**NOTHING, "responses": 1}
@@ -92,7 +96,8 @@ def test_an_answered_request_is_never_overdue(walk, world, db_session, answer):
 
 
 def test_an_unfilled_seat_is_flagged_once_after_its_refill_day_and_told_to_its_side(
-        walk, world, coordinators, db_session):
+    walk, world, coordinators, db_session
+):
     n = walk.negotiating()
     rep = n.active_representatives("union")[2]
     ops.vacate_representative(rep, world.union_chief, today=TODAY)
@@ -115,14 +120,16 @@ def test_a_refilled_seat_is_not_flagged(walk, world, make, db_session):
     rep = n.active_representatives("employer")[2]
     ops.vacate_representative(rep, world.employer_chief, today=TODAY)
     newcomer = make.user("newcomer", roles=["employer_rep"], enterprise=world.enterprise)
-    ops.appoint_representative(n, world.employer_chief, side="employer", user=newcomer,
-                               today=date(2026, 6, 10))
+    ops.appoint_representative(
+        n, world.employer_chief, side="employer", user=newcomer, today=date(2026, 6, 10)
+    )
     assert ops.flag_overdue(date(2026, 6, 30)) == NOTHING
     assert rep.refill_overdue_flagged_at is None
 
 
 def test_a_dispute_past_its_end_is_flagged_once_and_told_to_both_sides_and_coordinators(
-        walk, world, coordinators, other_officer, db_session):
+    walk, world, coordinators, other_officer, db_session
+):
     n = walk.requested()
     ops.escalate(n, world.union_chief, today=date(2026, 6, 23))
     assert n.dispute_due == date(2026, 7, 23)
@@ -137,8 +144,9 @@ def test_a_dispute_past_its_end_is_flagged_once_and_told_to_both_sides_and_coord
     assert told(db_session, "dispute_overdue") == Counter(u.id for u in everyone)
 
 
-def test_an_extended_dispute_is_flagged_again_when_its_new_end_passes(walk, world, coordinators,
-                                                                      db_session):
+def test_an_extended_dispute_is_flagged_again_when_its_new_end_passes(
+    walk, world, coordinators, db_session
+):
     n = walk.requested()
     ops.escalate(n, world.union_chief, today=date(2026, 6, 23))
     ops.flag_overdue(date(2026, 7, 24))
@@ -150,16 +158,18 @@ def test_an_extended_dispute_is_flagged_again_when_its_new_end_passes(walk, worl
     assert [e.action for e in history(n)].count("dispute_overdue") == 2
 
 
-def test_flask_accord_tick_flags_commits_and_prints_the_counts(walk, runner, monkeypatch,
-                                                               db_session):
+def test_flask_accord_tick_flags_commits_and_prints_the_counts(
+    walk, runner, monkeypatch, db_session
+):
     n = walk.requested()
     monkeypatch.setattr("app.clock.today", lambda: date(2026, 6, 23))
 
     result = runner.invoke(args=["accord", "tick"])
 
     assert result.exit_code == 0, result.output
-    assert result.output == ("1 overdue response flagged, 0 overdue refills flagged, "
-                             "0 overdue disputes flagged.\n")
+    assert result.output == (
+        "1 overdue response flagged, 0 overdue refills flagged, 0 overdue disputes flagged.\n"
+    )
     db_session.expire_all()
     assert n.overdue_flagged_at is not None  # committed, read back from the database
 
@@ -169,6 +179,7 @@ def test_flask_accord_tick_flags_commits_and_prints_the_counts(walk, runner, mon
 
 # The thread tests use only `app`: the test's connection-bound session is not for other threads,
 # so `run_tick` is replaced by a counter that does not touch the database.
+
 
 def test_the_background_thread_runs_the_tick_until_stopped(app, monkeypatch):
     ran = threading.Event()
@@ -223,8 +234,9 @@ def started(monkeypatch):
     """Record the threads `init_app` would start, starting none."""
     calls = []
     monkeypatch.setattr(tick, "_thread", None)
-    monkeypatch.setattr(tick, "start_background_tick",
-                        lambda app, every: calls.append(every) or object())
+    monkeypatch.setattr(
+        tick, "start_background_tick", lambda app, every: calls.append(every) or object()
+    )
     return calls
 
 
@@ -247,7 +259,8 @@ def test_the_reloader_watcher_process_does_not_tick(started, monkeypatch):
 def test_create_app_starts_the_thread_from_tick_every(started):
     from app import create_app
 
-    create_app(type("C", (TestingConfig,), {"TICK_EVERY": 30,
-                                            "SQLALCHEMY_DATABASE_URI": "sqlite://"}))
+    create_app(
+        type("C", (TestingConfig,), {"TICK_EVERY": 30, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    )
     create_app(TestingConfig)
     assert started == [30]

@@ -63,31 +63,52 @@ def grid_form(rows, note="") -> dict:
 def action_urls(html: str, negotiation_id: int) -> set[str]:
     """The actions a page offers on the negotiation: the last part of each form's URL."""
     prefix = f"/negotiations/{negotiation_id}/"
-    return {url.removeprefix(prefix) for url in re.findall(r'<form method="post" action="([^"]+)"',
-                                                           html) if url.startswith(prefix)}
+    return {
+        url.removeprefix(prefix)
+        for url in re.findall(r'<form method="post" action="([^"]+)"', html)
+        if url.startswith(prefix)
+    }
 
 
-TRIGGER_FORMS = {"send", "accept", "refuse", "escalate", "withdraw", "start", "suspension",
-                 "suspension/confirm", "resume", "dispute/extend", "dispute/resolve", "abandon",
-                 "reopen"}
+TRIGGER_FORMS = {
+    "send",
+    "accept",
+    "refuse",
+    "escalate",
+    "withdraw",
+    "start",
+    "suspension",
+    "suspension/confirm",
+    "resume",
+    "dispute/extend",
+    "dispute/resolve",
+    "abandon",
+    "reopen",
+}
 
 
 def offered(html: str, negotiation_id: int) -> set[str]:
     return action_urls(html, negotiation_id) & TRIGGER_FORMS
 
 
-def test_a_negotiation_goes_from_request_to_agreed_through_the_pages(
-        world, client, sign_in, page):
+def test_a_negotiation_goes_from_request_to_agreed_through_the_pages(world, client, sign_in, page):
     union, employer = world.union_chief, world.employer_chief
     enterprise_url = f"/enterprises/{world.enterprise.id}"
 
     # The union opens a negotiation from the enterprise page and saves its written request.
     sign_in(union)
     assert "Open a negotiation" in page(enterprise_url)
-    response = post(client, f"{enterprise_url}/negotiations/new", {
-        "subject": "2026年度能级工资集体协商", "term_years": "2",
-        "topics": "能级工资标准；年度调整", "proposed_at": "2026-06-10T09:30",
-        "proposed_place": "工会会议室"})
+    response = post(
+        client,
+        f"{enterprise_url}/negotiations/new",
+        {
+            "subject": "2026年度能级工资集体协商",
+            "term_years": "2",
+            "topics": "能级工资标准；年度调整",
+            "proposed_at": "2026-06-10T09:30",
+            "proposed_place": "工会会议室",
+        },
+    )
     negotiation = db.session.scalars(select(Negotiation)).one()
     url = f"/negotiations/{negotiation.id}"
     assert response.headers["Location"] == url
@@ -119,16 +140,24 @@ def test_a_negotiation_goes_from_request_to_agreed_through_the_pages(
     assert "the union side has 0 representatives; at least 3 are needed" in html
 
     # Each side appoints its own three representatives; a neutral recorder is named.
-    for chief, people, side in ((union, world.union, "union"),
-                                (employer, world.employer, "employer")):
+    for chief, people, side in (
+        (union, world.union, "union"),
+        (employer, world.employer, "employer"),
+    ):
         sign_in(chief)
         for i, person in enumerate(people):
-            post(client, f"{url}/representatives", {
-                "side": side, "username": person.username, "position": "代表",
-                **({"is_chief": "y"} if i == 0 else {})})
+            post(
+                client,
+                f"{url}/representatives",
+                {
+                    "side": side,
+                    "username": person.username,
+                    "position": "代表",
+                    **({"is_chief": "y"} if i == 0 else {}),
+                },
+            )
     post(client, f"{url}/recorder", {"recorder-username": world.secretary.username})
-    assert "The representatives and the recorder meet the rules." in page(
-        f"{url}/representatives")
+    assert "The representatives and the recorder meet the rules." in page(f"{url}/representatives")
     assert offered(page(url), negotiation.id) == {"start"}
     post(client, f"{url}/start")
 
@@ -137,11 +166,15 @@ def test_a_negotiation_goes_from_request_to_agreed_through_the_pages(
     html = page(url)
     assert ">negotiating<" in html
     assert offered(html, negotiation.id) == {"escalate", "suspension"}
-    post(client, f"{url}/clauses", {"term_years": "2", "pay_day": "15",
-                                    "adjustment_rule": "每年7月按上年度企业效益调整"})
+    post(
+        client,
+        f"{url}/clauses",
+        {"term_years": "2", "pay_day": "15", "adjustment_rule": "每年7月按上年度企业效益调整"},
+    )
     post(client, f"{url}/items", {"new-title": "培训", "new-text": "每年安排技能培训"})
-    response = post(client, f"{url}/rounds", {"round-held_at": "2026-06-10T10:00",
-                                              "round-place": "工会会议室"})
+    response = post(
+        client, f"{url}/rounds", {"round-held_at": "2026-06-10T10:00", "round-place": "工会会议室"}
+    )
     round_url = response.headers["Location"]
     round_id = int(round_url.rsplit("/", 1)[1])
     html = page(round_url)
@@ -152,8 +185,9 @@ def test_a_negotiation_goes_from_request_to_agreed_through_the_pages(
 
     sign_in(employer)
     post(client, f"{round_url}/proposal", grid_form(grid_rows(100_00)))
-    grids = {g.side: g for g in db.session.scalars(
-        select(WageGrid).where(WageGrid.round_id == round_id))}
+    grids = {
+        g.side: g for g in db.session.scalars(select(WageGrid).where(WageGrid.round_id == round_id))
+    }
     assert grids["union"].rows[0].base_fen == 2_500_00
     html = page(f"{url}/comparison")
     assert "Round 1 · union" in html and "Round 1 · employer" in html
@@ -186,14 +220,19 @@ def test_a_negotiation_goes_from_request_to_agreed_through_the_pages(
 
 def test_the_request_form_says_what_is_missing(world, client, sign_in, page):
     sign_in(world.union_chief)
-    response = post(client, f"/enterprises/{world.enterprise.id}/negotiations/new",
-                    {"subject": "", "term_years": "2", "topics": "x"}, status=422)
+    response = post(
+        client,
+        f"/enterprises/{world.enterprise.id}/negotiations/new",
+        {"subject": "", "term_years": "2", "topics": "x"},
+        status=422,
+    )
     assert "This field is required." in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Negotiation.id))) == 0
 
 
 def test_the_other_side_refuses_with_a_reason_and_the_requester_escalates_when_overdue(
-        walk, world, client, sign_in, page, monkeypatch):
+    walk, world, client, sign_in, page, monkeypatch
+):
     negotiation = walk.requested()
     db.session.commit()
     url = f"/negotiations/{negotiation.id}"
@@ -228,11 +267,14 @@ def test_an_action_not_allowed_now_is_409_with_the_reason(walk, world, client, s
     sign_in(world.union_chief)
 
     response = post(client, f"{url}/escalate", status=409)
-    assert ("the other side has not refused and its response deadline has not passed"
-            in response.get_data(as_text=True))
+    assert (
+        "the other side has not refused and its response deadline has not passed"
+        in response.get_data(as_text=True)
+    )
     response = post(client, f"{url}/start", status=409)
     assert "cannot start the talks while the negotiation is requested" in response.get_data(
-        as_text=True)
+        as_text=True
+    )
     assert negotiation.state == "requested"
 
 
@@ -244,17 +286,27 @@ def test_a_side_may_not_fire_the_other_sides_action(walk, world, client, sign_in
     assert "You may not accept the request." in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("row", "field", "value", "message"), [
-    (2, "base", "-100", "中级工 has a negative base wage of -100.00 yuan"),
-    (3, "base", "2000", "高级工 is paid 2,400.00 yuan, less than 中级工 at 3,600.00 yuan"),
-    (0, "allowance", "0", "学徒工 is paid 2,200.00 yuan a month, below the minimum wage of "
-                          "2,490.00 yuan"),
-], ids=["negative", "higher-grade-paid-less", "below-minimum-wage"])
+@pytest.mark.parametrize(
+    ("row", "field", "value", "message"),
+    [
+        (2, "base", "-100", "中级工 has a negative base wage of -100.00 yuan"),
+        (3, "base", "2000", "高级工 is paid 2,400.00 yuan, less than 中级工 at 3,600.00 yuan"),
+        (
+            0,
+            "allowance",
+            "0",
+            "学徒工 is paid 2,200.00 yuan a month, below the minimum wage of 2,490.00 yuan",
+        ),
+    ],
+    ids=["negative", "higher-grade-paid-less", "below-minimum-wage"],
+)
 def test_a_bad_grid_names_the_grade_and_figure_and_stores_nothing(
-        walk, world, client, sign_in, row, field, value, message):
+    walk, world, client, sign_in, row, field, value, message
+):
     negotiation = walk.negotiating()
-    round_ = ops.schedule_round(negotiation, world.union_chief,
-                                datetime(2026, 6, 10, 2, tzinfo=UTC), "会议室")
+    round_ = ops.schedule_round(
+        negotiation, world.union_chief, datetime(2026, 6, 10, 2, tzinfo=UTC), "会议室"
+    )
     db.session.commit()
     grids_before = db.session.scalar(select(func.count(WageGrid.id)))
     sign_in(world.union_chief)
@@ -271,23 +323,26 @@ def test_a_bad_grid_names_the_grade_and_figure_and_stores_nothing(
 
 def test_amounts_have_at_most_two_decimals(walk, world, client, sign_in):
     negotiation = walk.negotiating()
-    round_ = ops.schedule_round(negotiation, world.union_chief,
-                                datetime(2026, 6, 10, 2, tzinfo=UTC), "会议室")
+    round_ = ops.schedule_round(
+        negotiation, world.union_chief, datetime(2026, 6, 10, 2, tzinfo=UTC), "会议室"
+    )
     db.session.commit()
     sign_in(world.union_chief)
     data = grid_form(grid_rows()) | {"rows-1-base": "2700.005"}
     response = post(client, f"/rounds/{round_.id}/proposal", data, status=422)
     assert "初级工 · Base wage (yuan): At most two decimals (fen)." in response.get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 def test_the_comparison_highlights_what_changed_against_the_current_grid(
-        walk, world, client, sign_in, page):
+    walk, world, client, sign_in, page
+):
     negotiation, _round, union, _employer = walk.with_proposals()
     db.session.commit()
     sign_in(world.employer_chief)
     html = page(f"/negotiations/{negotiation.id}/comparison")
-    table = html[html.index('<table class="compare">'):html.index("</table>")]
+    table = html[html.index('<table class="compare">') : html.index("</table>")]
     rows = re.findall(r"<tr>(.*?)</tr>", table, re.S)
     apprentice = next(r for r in rows if "学徒工" in r)
     cells = re.findall(r"<td(.*?)</td>", apprentice, re.S)
@@ -315,7 +370,8 @@ def test_a_delegate_sees_the_negotiation_but_no_action(walk, world, client, sign
 
 
 def test_suspension_is_proposed_by_one_side_and_confirmed_by_the_other(
-        walk, world, client, sign_in, page):
+    walk, world, client, sign_in, page
+):
     negotiation = walk.negotiating()
     db.session.commit()
     url = f"/negotiations/{negotiation.id}"
@@ -340,21 +396,28 @@ def test_a_resume_date_in_the_past_is_refused_next_to_the_field(walk, world, cli
     negotiation = walk.negotiating()
     db.session.commit()
     sign_in(world.union_chief)
-    response = post(client, f"/negotiations/{negotiation.id}/suspension",
-                    {"suspend-resume_on": "2026-05-20"}, status=422)
+    response = post(
+        client,
+        f"/negotiations/{negotiation.id}/suspension",
+        {"suspend-resume_on": "2026-05-20"},
+        status=422,
+    )
     assert "The talks must resume after today." in response.get_data(as_text=True)
 
 
-def test_appointing_an_unknown_user_or_a_second_chief_is_refused(
-        walk, world, client, sign_in):
+def test_appointing_an_unknown_user_or_a_second_chief_is_refused(walk, world, client, sign_in):
     negotiation = walk.negotiating()
     db.session.commit()
     url = f"/negotiations/{negotiation.id}/representatives"
     sign_in(world.union_chief)
     response = post(client, url, {"side": "union", "username": "nobody"}, status=422)
     assert "No user is called nobody." in response.get_data(as_text=True)
-    response = post(client, url, {"side": "union", "username": world.delegates[0].username,
-                                  "is_chief": "y"}, status=422)
+    response = post(
+        client,
+        url,
+        {"side": "union", "username": world.delegates[0].username, "is_chief": "y"},
+        status=422,
+    )
     assert "This side has a chief representative already." in response.get_data(as_text=True)
 
 
@@ -369,8 +432,9 @@ def test_a_vacated_seat_shows_its_refill_deadline(walk, world, client, sign_in, 
     assert "the union side has 2 representatives; at least 3 are needed" in html
 
 
-def test_the_overview_flags_an_overdue_response(walk, world, make, client, sign_in, page,
-                                                monkeypatch):
+def test_the_overview_flags_an_overdue_response(
+    walk, world, make, client, sign_in, page, monkeypatch
+):
     overdue = walk.requested()
     answered = walk.preparing()
     db.session.commit()
@@ -420,8 +484,7 @@ def test_the_overview_needs_no_query_per_negotiation(world, make, client, sign_i
     assert queries_for_overview() == few
 
 
-def test_the_overview_shows_members_only_their_enterprises(walk, world, client, sign_in,
-                                                           page):
+def test_the_overview_shows_members_only_their_enterprises(walk, world, client, sign_in, page):
     negotiation = walk.requested()
     db.session.commit()
     sign_in(world.outsider)
@@ -434,9 +497,14 @@ def test_an_outsider_gets_404_on_every_negotiation_page(app, walk, world, client
     negotiation, round_, union, _employer = walk.with_proposals()
     item = ops.add_item(negotiation, world.union_chief, "培训", "每年安排技能培训")
     db.session.commit()
-    ids = {"negotiation_id": negotiation.id, "round_id": round_.id, "grid_id": union.id,
-           "item_id": item.id, "representative_id": negotiation.representatives[0].id,
-           "enterprise_id": world.enterprise.id}
+    ids = {
+        "negotiation_id": negotiation.id,
+        "round_id": round_.id,
+        "grid_id": union.id,
+        "item_id": item.id,
+        "representative_id": negotiation.representatives[0].id,
+        "enterprise_id": world.enterprise.id,
+    }
     sign_in(world.outsider)
     checked = 0
     for rule in app.url_map.iter_rules():
@@ -452,8 +520,9 @@ def test_an_outsider_gets_404_on_every_negotiation_page(app, walk, world, client
 
 def test_the_overview_shows_fifty_negotiations_a_page(world, make, client, sign_in, page):
     for i in range(51):
-        ops.open_negotiation(world.enterprise, world.union_chief, subject=f"协商{i:02d}",
-                             term_years=1, topics="工资")
+        ops.open_negotiation(
+            world.enterprise, world.union_chief, subject=f"协商{i:02d}", term_years=1, topics="工资"
+        )
     db.session.commit()
     sign_in(world.union_chief)
     first, second = page("/negotiations"), page("/negotiations?page=2")
@@ -462,14 +531,24 @@ def test_the_overview_shows_fifty_negotiations_a_page(world, make, client, sign_
 
 
 def test_only_the_requesting_side_edits_its_draft_request(world, client, sign_in, page):
-    negotiation = ops.open_negotiation(world.enterprise, world.union_chief, subject="能级工资",
-                                       term_years=1, topics="工资")
+    negotiation = ops.open_negotiation(
+        world.enterprise, world.union_chief, subject="能级工资", term_years=1, topics="工资"
+    )
     db.session.commit()
     url = f"/negotiations/{negotiation.id}/request"
     sign_in(world.employer_chief)
     page(url, status=403)
     sign_in(world.union_chief)
     assert 'value="能级工资"' in page(url)
-    post(client, url, {"subject": "2026年度能级工资", "term_years": "3", "topics": "工资标准",
-                       "proposed_at": "", "proposed_place": ""})
+    post(
+        client,
+        url,
+        {
+            "subject": "2026年度能级工资",
+            "term_years": "3",
+            "topics": "工资标准",
+            "proposed_at": "",
+            "proposed_place": "",
+        },
+    )
     assert (negotiation.subject, negotiation.term_years) == ("2026年度能级工资", 3)

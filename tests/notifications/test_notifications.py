@@ -36,8 +36,9 @@ class Collector:
         self.messages = []
 
     async def handle_DATA(self, server, session, envelope):
-        message = message_from_bytes(envelope.original_content or envelope.content,
-                                     policy=email_policy.default)
+        message = message_from_bytes(
+            envelope.original_content or envelope.content, policy=email_policy.default
+        )
         self.messages.append((list(envelope.rcpt_tos), message))
         return "250 OK"
 
@@ -116,8 +117,9 @@ def test_marking_one_read_on_the_web_keeps_the_others(client, make, login_as):
 def test_the_api_lists_the_inbox_newest_first(client, make, api_token):
     enterprise = make.enterprise(name="示例机械有限公司")
     user = make.user(full_name="李四", roles=["delegate"], enterprise=enterprise)
-    response = client.get("/api/v1/notifications", headers={**api_token(user),
-                                                             "Accept-Language": "en"})
+    response = client.get(
+        "/api/v1/notifications", headers={**api_token(user), "Accept-Language": "en"}
+    )
     assert response.status_code == 200
     body = response.json
     assert body["unread"] == 2
@@ -134,8 +136,9 @@ def test_the_api_marks_the_given_notifications_read(client, make, api_token):
     user = make.user(roles=["delegate"], enterprise=make.enterprise())
     headers = api_token(user)
     welcome = next(n for n in notifications.inbox(user) if n.kind == "welcome")
-    response = client.post("/api/v1/notifications/read", json={"ids": [welcome.id]},
-                           headers=headers)
+    response = client.post(
+        "/api/v1/notifications/read", json={"ids": [welcome.id]}, headers=headers
+    )
     assert response.status_code == 200
     assert response.json == {"marked": 1}
     listed = client.get("/api/v1/notifications", headers=headers).json
@@ -155,8 +158,9 @@ def test_the_api_marks_everything_read_without_ids(client, make, api_token):
 def test_nobody_can_mark_another_users_notifications_read(client, make, api_token):
     owner, other = make.user(), make.user()
     theirs = notifications.inbox(owner)[0]
-    response = client.post("/api/v1/notifications/read", json={"ids": [theirs.id]},
-                           headers=api_token(other))
+    response = client.post(
+        "/api/v1/notifications/read", json={"ids": [theirs.id]}, headers=api_token(other)
+    )
     assert response.json == {"marked": 0}
     db.session.expire_all()
     assert db.session.get(Notification, theirs.id).read_at is None
@@ -174,8 +178,10 @@ def test_a_new_member_is_emailed_after_the_admin_adds_them(client, make, login_a
     member = make.user(email="member@example.cn", locale="en")
     smtp.configure()
     login_as(admin)
-    response = client.post(f"/admin/enterprises/{enterprise.id}/memberships",
-                           data={"m-username": member.username, "m-role": "delegate"})
+    response = client.post(
+        f"/admin/enterprises/{enterprise.id}/memberships",
+        data={"m-username": member.username, "m-role": "delegate"},
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     assert len(smtp.messages) == 1
     recipients, message = smtp.messages[0]
@@ -218,7 +224,8 @@ def test_no_email_for_a_user_without_an_address(make, smtp):
 
 
 def test_a_mail_server_that_is_down_does_not_fail_the_request(
-        app, client, make, login_as, monkeypatch, caplog):
+    app, client, make, login_as, monkeypatch, caplog
+):
     admin = make.admin()
     enterprise = make.enterprise()
     member = make.user(email="member@example.cn")
@@ -226,8 +233,10 @@ def test_a_mail_server_that_is_down_does_not_fail_the_request(
     monkeypatch.setitem(app.config, "MAIL_PORT", free_port())  # nothing listens there
     login_as(admin)
     with caplog.at_level(logging.ERROR, logger="accord.notifications"):
-        response = client.post(f"/admin/enterprises/{enterprise.id}/memberships",
-                               data={"m-username": member.username, "m-role": "delegate"})
+        response = client.post(
+            f"/admin/enterprises/{enterprise.id}/memberships",
+            data={"m-username": member.username, "m-role": "delegate"},
+        )
     assert response.status_code == 302
     assert member.roles_in(enterprise.id) == {"delegate"}
     assert [n.kind for n in notifications.inbox(member)][0] == "membership_added"

@@ -29,13 +29,16 @@ def test_published_codes_are_valid(code):
     assert check_character(code[:17]) == code[17]
 
 
-@pytest.mark.parametrize("first17", [
-    "91320214MA1X0Y000",  # a company in Wuxi, organisation code with letters
-    "91110000000000000",  # all zeros after the division code
-    "12100000400000624",  # a public institution (事业单位), registration department 1
-    "53310000MJ0000000",  # a social organisation (民政), registration department 5
-    "92440300L12345678",  # an individual business (个体工商户)
-])
+@pytest.mark.parametrize(
+    "first17",
+    [
+        "91320214MA1X0Y000",  # a company in Wuxi, organisation code with letters
+        "91110000000000000",  # all zeros after the division code
+        "12100000400000624",  # a public institution (事业单位), registration department 1
+        "53310000MJ0000000",  # a social organisation (民政), registration department 5
+        "92440300L12345678",  # an individual business (个体工商户)
+    ],
+)
 def test_a_code_built_with_its_check_character_is_valid(first17):
     code = build(first17)
     assert len(code) == 18
