@@ -81,7 +81,12 @@ def tick_command():
     click.echo(", ".join(lines) + ".")
 
 
-WORKFLOWS = {"negotiation": "workflows.negotiation"}
+# name → (module, machine attribute)
+WORKFLOWS = {
+    "negotiation": ("workflows.negotiation", "machine"),
+    "congress-session": ("workflows.congress", "SESSION_MACHINE"),
+    "congress-motion": ("workflows.congress", "MOTION_MACHINE"),
+}
 
 
 @accord_cli.command("diagram")
@@ -92,7 +97,8 @@ def diagram_command(workflow):
 
     from workflows.diagram import mermaid
 
-    click.echo(mermaid(import_module(WORKFLOWS[workflow]).machine))
+    module, attribute = WORKFLOWS[workflow]
+    click.echo(mermaid(getattr(import_module(module), attribute)))
 
 
 audit_cli = AppGroup("audit", help="The audit log.")

@@ -500,3 +500,62 @@ def item_passes(yes: int, total: int, profile: RuleProfile) -> bool:
 def votes_needed(total: int, profile: RuleProfile) -> int:
     """The fewest yes votes that pass an item."""
     return profile.majority_numerator * total // profile.majority_denominator + 1
+
+
+def majority_rule(total: int, profile: RuleProfile) -> Message:
+    """The majority rule in words for `total` delegates, as the results page states it."""
+    params = {"total": total, "needed": votes_needed(total, profile)}
+    if (profile.majority_numerator, profile.majority_denominator) == (1, 2):
+        return Message(
+            N_(
+                "An item passes with yes votes of more than half of all %(total)d delegates: "
+                "at least %(needed)d yes votes (集体合同规定 Art 36; 企业民主管理规定 Art 20). "
+                "Abstentions and blank answers are not yes votes."
+            ),
+            params,
+        )
+    return Message(
+        N_(
+            "An item passes with yes votes of more than %(numerator)d/%(denominator)d of all "
+            "%(total)d delegates: at least %(needed)d yes votes (the region's rule). "
+            "Abstentions and blank answers are not yes votes."
+        ),
+        {
+            **params,
+            "numerator": profile.majority_numerator,
+            "denominator": profile.majority_denominator,
+        },
+    )
+
+
+# The delegates' roster (职工代表名单)
+
+
+def roster_warnings(total: int, managers: int, profile: RuleProfile) -> list[Message]:
+    """What is wrong with a roster of `total` delegates, `managers` of them managers, in words.
+
+    These are warnings: the roster is still imported and the congress may still sit.
+    """
+    _check_counts(managers, total)
+    warnings = []
+    # 企业民主管理规定 Art 12: middle managers and leaders (中层以上管理人员和领导人员) are
+    # generally no more than 20 % of the delegates.
+    if 5 * managers > total:
+        warnings.append(
+            Message(
+                N_(
+                    "%(managers)d of the %(total)d delegates are managers; generally at most "
+                    "20 %% (%(most)d) should be"
+                ),
+                {"managers": managers, "total": total, "most": total // 5},
+            )
+        )
+    # 企业民主管理规定 Art 13: a congress has no fewer than 30 delegates.
+    if total < profile.min_delegates:
+        warnings.append(
+            Message(
+                N_("the congress has %(total)d delegates; at least %(minimum)d are needed"),
+                {"total": total, "minimum": profile.min_delegates},
+            )
+        )
+    return warnings

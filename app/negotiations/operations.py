@@ -1201,3 +1201,29 @@ def _flag_overdue_disputes(today: date) -> int:
         _notify(_both_sides_and_coordinators(negotiation), "dispute_overdue", negotiation, due=due)
         flagged += 1
     return flagged
+
+
+# --- the workers' congress (issue 4) ----------------------------------------------------------
+
+
+def submit_to_congress(negotiation: Negotiation, actor: User) -> None:
+    """The agreed draft goes to the workers' congress (集体合同规定 Art 36)."""
+    _transition(negotiation, "submit_to_congress", actor)
+
+
+def congress_result(negotiation: Negotiation, failed_items: list[int]) -> None:
+    """Every item passed: ratified. Otherwise back to the talks with the failed items marked,
+    and both acceptances lapse (集体合同规定 Art 36-37)."""
+    if failed_items:
+        _transition(
+            negotiation,
+            "reject",
+            None,
+            failed_items=failed_items,
+            data={"failed_items": failed_items},
+        )
+        negotiation.failed_items = list(failed_items)
+        negotiation.revision += 1
+    else:
+        _transition(negotiation, "ratify", None, failed_items=[])
+    db.session.flush()
