@@ -51,6 +51,11 @@ translations-extract: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
+# 1,000 concurrent ballots over HTTP against gunicorn on PostgreSQL (issue 4); needs a running
+# PostgreSQL (BENCH_DATABASE_BASE, default postgresql+psycopg://postgres@127.0.0.1:5432).
+bench: $(VENV)/.installed
+	$(PY) benchmarks/ballots.py --base-url $${BENCH_DATABASE_BASE:-postgresql+psycopg://postgres@127.0.0.1:5432}
+
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check app workflows tests
 	$(VENV)/bin/ruff format --check app workflows tests

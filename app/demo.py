@@ -15,10 +15,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
 
+from sqlalchemy import select
+
 from app import clock
 from app.audit.operations import record
-from app.auth.models import GlobalRole, Role, User
+from app.auth.models import GlobalRole, Membership, Role, User
 from app.auth.operations import add_membership, create_user, find_user
+from app.congress import operations as congress_ops
+from app.congress.models import Congress, CongressSession, Delegate
 from app.extensions import db
 from app.negotiations import operations as negotiations
 from app.negotiations.models import Negotiation, Round, WageGrid
@@ -512,6 +516,75 @@ def _seed_negotiations(enterprises: dict[str, Enterprise], today: date) -> None:
     negotiations.accept_proposal(negotiation, chief, employer)
 
 
+# --- the workers' congress ----------------------------------------------------------------------
+
+CONGRESS_NAME = "第三届职工代表大会"
+CONSTITUENCIES = ("一车间代表团", "二车间代表团", "三车间代表团", "质检后勤代表团", "机关代表团")
+KY_SESSION_TITLE = "三届三次职工代表大会"
+
+
+def _seed_congress(enterprise: Enterprise, spec: DemoEnterprise, today: date, admin: User):
+    """The congress of the term covering today; its delegates are the enterprise's `delegate`
+    members, one in seven a manager (well under the 20 % of 企业民主管理规定 Art 12)."""
+    users = db.session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.enterprise_id == enterprise.id, Membership.role == Role.DELEGATE)
+        .order_by(User.id)
+    ).all()
+    congress = Congress(
+        enterprise_id=enterprise.id,
+        name=CONGRESS_NAME,
+        term_start=date(today.year - 1, 3, 1),
+        term_end=date(today.year + 3, 2, 28),
+    )
+    congress.delegates = [
+        Delegate(
+            user_id=user.id,
+            employee_no=f"{spec.prefix.upper()}{1001 + i}",
+            name=user.full_name,
+            # The last constituency is the offices' (机关), where the managers sit.
+            constituency=CONSTITUENCIES[-1] if i % 7 == 3 else CONSTITUENCIES[i % 4],
+            is_manager=i % 7 == 3,
+            gender="female" if i % 5 in (1, 3) else "male",
+        )
+        for i, user in enumerate(users)
+    ]
+    db.session.add(congress)
+    db.session.flush()
+    record(
+        congress,
+        "congress_created",
+        admin,
+        data={"name": congress.name, "delegates": len(congress.delegates)},
+    )
+    return congress
+
+
+def _seed_congresses(enterprises: dict[str, Enterprise], today: date, admin: User) -> None:
+    congresses = {
+        spec.prefix: _seed_congress(enterprises[spec.prefix], spec, today, admin)
+        for spec in ENTERPRISES
+    }
+    # 康源药业: the agreed draft waits, as a secret-ballot motion, for the session in three days.
+    ky = next(spec for spec in ENTERPRISES if spec.prefix == "ky")
+    session = CongressSession(
+        congress=congresses["ky"],
+        kind="regular",
+        title=KY_SESSION_TITLE,
+        agenda="审议并表决《能级工资专项集体合同（草案）》",
+        scheduled_at=_at(today + timedelta(days=3), 9),
+        place=f"{ky.short}职工活动中心大礼堂",
+    )
+    db.session.add(session)
+    db.session.flush()
+    record(session, "session_scheduled", admin, to_state="scheduled", data={"title": session.title})
+    negotiation = db.session.scalars(
+        select(Negotiation).where(Negotiation.enterprise_id == enterprises["ky"].id)
+    ).one()
+    congress_ops.submit_draft(negotiation, session, _person(ky, "secretary"))
+
+
 def seed_demo() -> bool:
     """Load the demo data; False, changing nothing, when it is loaded already. Flushes only."""
     if find_user(ADMIN_USERNAME) is not None:
@@ -557,4 +630,5 @@ def seed_demo() -> bool:
             note="现行能级工资表（示例数据）",
         )
     _seed_negotiations(enterprises, clock.today())
+    _seed_congresses(enterprises, clock.today(), admin)
     return True

@@ -38,7 +38,15 @@ def negotiation_deadlines(today: date) -> list[str]:
     ]
 
 
-STEPS: list[Step] = [negotiation_deadlines]
+def motions_closing(today: date) -> list[str]:
+    """Close the votes whose closing time has passed (the exact moment, not the day)."""
+    from app.congress.operations import close_due_motions
+
+    closed = close_due_motions(clock.now())
+    return [f"{_counted(closed, 'motion')} closed at their closing time"]
+
+
+STEPS: list[Step] = [negotiation_deadlines, motions_closing]
 
 
 def run_tick(today: date | None = None) -> list[str]:

@@ -44,6 +44,19 @@ ENTERPRISE = {
     "negotiations.show_round",
     "negotiations.comparison",
     "negotiations.draft",
+    "voting.show",
+    "voting.results",
+    "voting.results_xlsx",
+    "voting.resolution",
+    "api_congress.get_motion",
+    "api_congress.get_results",
+    "congress.show",
+    "congress.show_session",
+    "congress.roster_template",
+    "api_congress.get_enterprise_congress",
+    "api_congress.get_congress",
+    "api_congress.list_delegates",
+    "api_congress.get_session",
 }
 # Enterprise-scoped administration: outsiders 404, members 403, the federation admin may.
 ENTERPRISE_ADMIN = {
@@ -111,6 +124,40 @@ ENTERPRISE_ACTION = {
     "negotiations.add_item",
     "negotiations.update_item",
     "negotiations.remove_item",
+    "voting.new_motion",
+    "voting.submit_to_congress",
+    "voting.open_motion",
+    "voting.close_motion",
+    "voting.cancel_motion",
+    "voting.vote",
+    "api_congress.create_motion",
+    "api_congress.submit_draft_to_congress",
+    "api_congress.open_voting",
+    "api_congress.close_voting",
+    "api_congress.cancel_motion",
+    "api_congress.cast_ballot",
+    # The congress is run by its secretary and the union; check-in is for its delegates (the
+    # member is none), so the member gets 403 on each of these.
+    "congress.create",
+    "congress.add_delegate",
+    "congress.deactivate_delegate",
+    "congress.import_roster",
+    "congress.schedule_session",
+    "congress.open_session",
+    "congress.adjourn_session",
+    "congress.check_in",
+    "congress.record_attendance",
+    "congress.qr",
+    "congress.screen",
+    "api_congress.create_congress",
+    "api_congress.add_delegate",
+    "api_congress.import_roster",
+    "api_congress.deactivate_delegate",
+    "api_congress.schedule_session",
+    "api_congress.open_session",
+    "api_congress.adjourn_session",
+    "api_congress.check_in",
+    "api_congress.record_attendance",
 }
 # The federation administrator only: 403 for everyone else.
 ADMIN = {
@@ -157,8 +204,10 @@ def world(make, db_session):
 
     token, _plain = create_token(token_owner, "t")
     negotiation = _negotiation_in_talks(make, enterprise)
+    vote = _closed_motion(make, enterprise)
     db_session.commit()
     return {
+        **vote,
         **negotiation,
         "enterprise_id": enterprise.id,
         "region_id": enterprise.region_id,
@@ -216,6 +265,52 @@ def _negotiation_in_talks(make, enterprise) -> dict:
         "grid_id": grid.id,
         "representative_id": n.active_representatives("union")[1].id,
         "item_id": item.id,
+    }
+
+
+def _closed_motion(make, enterprise) -> dict:
+    """A congress in session whose motion was voted and closed (its results are readable);
+    the member is no delegate of it."""
+    from datetime import UTC, date, datetime
+
+    from app.congress import operations as ops
+    from app.congress.models import Congress, CongressSession, Delegate
+    from app.extensions import db
+
+    secretary = make.user("vote-secretary", roles=["congress_secretary"], enterprise=enterprise)
+    voters = [make.user(f"voter{i}", roles=["delegate"], enterprise=enterprise) for i in range(3)]
+    congress = Congress(
+        enterprise_id=enterprise.id,
+        name="职代会",
+        term_start=date(2025, 1, 1),
+        term_end=date(2029, 12, 31),
+    )
+    congress.delegates = [
+        Delegate(
+            user_id=u.id, employee_no=f"V{i}", name=u.full_name, constituency="一", gender="male"
+        )
+        for i, u in enumerate(voters)
+    ]
+    session = CongressSession(
+        congress=congress,
+        title="会议",
+        place="礼堂",
+        scheduled_at=datetime(2026, 6, 20, tzinfo=UTC),
+    )
+    db.session.add_all([congress, session])
+    db.session.flush()
+    ops.open_session(session, secretary)
+    for voter in voters:
+        ops.check_in(session, voter, code=session.checkin_code)
+    motion = ops.create_motion(session, secretary, title="议案", items=[("一", "")])
+    ops.open_voting(motion, secretary)
+    ops.cast_ballot(motion, voters[0], {1: "yes"})
+    ops.close_voting(motion, secretary)
+    return {
+        "motion_id": motion.id,
+        "session_id": session.id,
+        "congress_id": congress.id,
+        "delegate_id": congress.delegates[0].id,
     }
 
 

@@ -9,6 +9,9 @@ from app.audit.models import AuditEvent
 from app.audit.operations import verify_chains
 from app.auth.models import Membership, Role, User
 from app.auth.operations import authenticate
+from app.clock import CHINA
+from app.congress import operations as congress_ops
+from app.congress.models import Congress, CongressSession, Delegate, Motion
 from app.demo import DEMO_PASSWORD, ENTERPRISES, REGIONS, demo_logins, seed_demo
 from app.negotiations import operations as negotiations
 from app.negotiations.models import Negotiation, Representative, Round, WageGrid
@@ -79,6 +82,10 @@ def test_seed_twice_changes_nothing(db_session):
         Round,
         WageGrid,
         Notification,
+        Congress,
+        Delegate,
+        CongressSession,
+        Motion,
     )
     before = {model: _count(db_session, model) for model in models}
 
@@ -145,10 +152,58 @@ def test_changjiang_awaits_the_employers_answer_within_its_deadline(db_session):
 def test_kangyuan_is_agreed_on_one_grid_both_sides_accepted(db_session):
     seed_demo()
     n = _negotiation(db_session, "ky")
-    assert n.state == "agreed"
+    assert n.state == "in_congress"  # agreed, and the draft is before the congress
     assert n.agreed_grid_id is not None and n.agreed_revision == n.revision
     assert n.accepted_package("union") == n.accepted_package("employer") is not None
     assert all(r.confirmed for r in n.rounds)
+
+
+def test_every_enterprise_has_a_congress_of_its_delegate_members(db_session):
+    seed_demo()
+    for spec in ENTERPRISES:
+        enterprise = _enterprise(db_session, spec.prefix)
+        [congress] = db_session.scalars(
+            select(Congress).where(Congress.enterprise_id == enterprise.id)
+        ).all()
+        assert congress.term_start <= SEEDED_ON <= congress.term_end
+        members = {m.user_id for m in enterprise.memberships if m.role == Role.DELEGATE}
+        delegates = congress.active_delegates
+        assert {d.user_id for d in delegates} == members and len(delegates) == spec.delegates
+        assert len({d.employee_no for d in delegates}) == len(delegates)
+        assert all(d.name == d.user.full_name for d in delegates)
+        assert len({d.constituency for d in delegates}) >= 3
+        assert all(d.constituency.endswith("代表团") for d in delegates)
+        managers = sum(d.is_manager for d in delegates)
+        assert 0 < managers < 0.2 * len(delegates), spec.prefix
+        assert {d.gender for d in delegates} == {"female", "male"}
+
+
+def test_kangyuan_has_a_session_in_the_coming_days_with_the_draft_as_a_secret_motion(db_session):
+    seed_demo()
+    n = _negotiation(db_session, "ky")
+    [session] = db_session.scalars(
+        select(CongressSession).join(Congress).where(Congress.enterprise_id == n.enterprise_id)
+    ).all()
+    assert session.title == "三届三次职工代表大会" and session.state == "scheduled"
+    assert 0 < (session.scheduled_at.astimezone(CHINA).date() - SEEDED_ON).days <= 7
+    [motion] = session.motions
+    assert motion.negotiation_id == n.id and motion.state == "draft"
+    assert motion.ballot_kind == "secret" and motion.requires_presence
+    assert [i.title for i in motion.items] == [i.title for i in negotiations.draft_items(n)]
+    # A demo delegate can check in with the session's code once the secretary opens it.
+    secretary = authenticate("ky-secretary", DEMO_PASSWORD)
+    delegate = authenticate("ky-delegate-01", DEMO_PASSWORD)
+    congress_ops.open_session(session, secretary)
+    attendance = congress_ops.check_in(session, delegate, code=session.checkin_code)
+    assert attendance.delegate.user_id == delegate.id
+    for spec in ENTERPRISES:
+        if spec.prefix != "ky":
+            congress = db_session.scalars(
+                select(Congress).where(
+                    Congress.enterprise_id == _enterprise(db_session, spec.prefix).id
+                )
+            ).one()
+            assert congress.sessions == []
 
 
 def test_the_demo_audit_log_verifies_and_no_deadline_is_overdue_on_the_day(db_session):

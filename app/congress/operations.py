@@ -67,6 +67,17 @@ def present_delegate_ids(session: CongressSession) -> set[int]:
     )
 
 
+def _checked_in(session: CongressSession, delegate: Delegate) -> bool:
+    return (
+        db.session.scalar(
+            select(Attendance.id).where(
+                Attendance.session_id == session.id, Attendance.delegate_id == delegate.id
+            )
+        )
+        is not None
+    )
+
+
 def check_in(
     session: CongressSession,
     actor: User,
@@ -123,7 +134,7 @@ def cast_ballot(motion: Motion, actor: User, answers: dict[int, str]) -> None:
     )
     if entitlement is None:
         raise NotPermitted(_("You were not on the roster when the vote opened."))
-    if motion.requires_presence and delegate.id not in present_delegate_ids(session):
+    if motion.requires_presence and not _checked_in(session, delegate):
         raise Conflict(_("Check in at the session before voting."))
     numbers = {item.number for item in motion.items}
     unknown = set(answers) - numbers
@@ -378,3 +389,350 @@ def seal_intact(motion: Motion) -> bool:
         ],
         [workflow.participation_line(d) for d in participants],
     )
+
+
+# --- the tick -----------------------------------------------------------------------------------
+
+
+def close_due_motions(now: datetime) -> int:
+    """Close every open motion whose closing time has come (the system closes it: actor None),
+    with its tally and seal, and send a draft's result to its negotiation. Flushes only.
+
+    A motion closed meanwhile by the secretary (the lock in `close_voting` reads it afresh) is
+    skipped, so a tick running beside a close, or twice, closes each motion once."""
+    due = list(
+        db.session.scalars(
+            select(Motion)
+            .where(Motion.state == "open", Motion.closes_at.is_not(None), Motion.closes_at <= now)
+            .order_by(Motion.id)
+        )
+    )
+    closed = 0
+    for motion in due:
+        try:
+            close_voting(motion, None, now=now)
+        except workflow.TransitionNotAllowed:
+            continue
+        closed += 1
+    return closed
+
+
+def cancel_motion(motion: Motion, actor: User) -> None:
+    """Withdraw a motion before or during its vote; its ballots, if any, are never counted."""
+    motion = _lock_motion(motion, share=False)
+    if motion.negotiation is not None:
+        # The negotiation waits in `in_congress` for this vote's result (集体合同规定 Art 36);
+        # cancelling would strand it, so the congress closes the vote instead.
+        raise Conflict(_("A contract draft's motion is voted on and closed, not cancelled."))
+    _transition(motion, "cancel_motion", actor, motion.session.congress.enterprise_id)
+    motion.closed_at = clock.now()
+    db.session.flush()
+
+
+# --- the congress and its roster (职工代表名单) ---------------------------------------------------
+# Imported here rather than at the top: this section was appended while the motions above were
+# being written in parallel.
+
+from datetime import date  # noqa: E402
+
+from app.auth import operations as auth_operations  # noqa: E402
+from app.congress.roster import RosterRejected, RosterReport  # noqa: E402
+from app.errors import translate  # noqa: E402
+from workflows import rules  # noqa: E402
+
+GENDERS = {
+    **dict.fromkeys(("男", "male", "m"), "male"),
+    **dict.fromkeys(("女", "female", "f"), "female"),
+}
+FLAGS = {
+    **dict.fromkeys(("是", "yes", "y", "1", "true"), True),
+    **dict.fromkeys(("否", "no", "n", "0", "false"), False),
+}
+
+
+def current_congress(enterprise) -> Congress | None:
+    """The enterprise's congress of the latest term (届)."""
+    return db.session.scalar(
+        select(Congress)
+        .where(Congress.enterprise_id == enterprise.id)
+        .order_by(Congress.term_start.desc(), Congress.id.desc())
+        .limit(1)
+    )
+
+
+def create_congress(enterprise, actor: User | None, name: str, term_start: date, term_end: date):
+    """The enterprise's workers' congress for a term; one term does not overlap another."""
+    _check_secretary(actor, enterprise.id)
+    if not (name or "").strip():
+        raise InvalidInput("name", _("A congress needs a name, e.g. 第三届职工代表大会."))
+    if term_start is None or term_end is None or term_end <= term_start:
+        raise InvalidInput("term_end", _("The term ends after it starts."))
+    current = current_congress(enterprise)
+    if current is not None and current.term_end >= term_start:
+        raise Conflict(_("The congress %(name)s sits until then.", name=current.name))
+    congress = Congress(
+        enterprise_id=enterprise.id, name=name.strip(), term_start=term_start, term_end=term_end
+    )
+    db.session.add(congress)
+    db.session.flush()
+    record(
+        congress,
+        "congress_created",
+        actor,
+        data={"name": congress.name, "term": [term_start.isoformat(), term_end.isoformat()]},
+    )
+    return congress
+
+
+def roster_warnings(congress: Congress) -> list[str]:
+    """What is wrong with the active roster, in words (企业民主管理规定 Art 12-13)."""
+    delegates = congress.active_delegates
+    managers = sum(1 for d in delegates if d.is_manager)
+    profile = congress.enterprise.region.rule_profile
+    return [translate(m) for m in rules.roster_warnings(len(delegates), managers, profile)]
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _delegate_problems(congress: Congress, values: dict) -> tuple[dict, list[tuple[str, str]]]:
+    """A roster line's values made ready for a Delegate, and every (field, reason) it cannot
+    be one."""
+    labels = {
+        "employee_no": _("employee number"),
+        "name": _("name"),
+        "username": _("username"),
+        "constituency": _("constituency"),
+        "is_manager": _("manager"),
+        "gender": _("gender"),
+    }
+    problems = [
+        (key, _("The %(column)s is missing.", column=label))
+        for key, label in labels.items()
+        if _blank(values.get(key))
+    ]
+    clean = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+    gender = clean.get("gender")
+    if isinstance(gender, str) and gender:
+        clean["gender"] = GENDERS.get(gender.lower())
+        if clean["gender"] is None:
+            problems.append(
+                ("gender", _("The gender is 男/女 (male/female), not %(value)s.", value=gender))
+            )
+    flag = clean.get("is_manager")
+    if isinstance(flag, str) and flag:
+        clean["is_manager"] = FLAGS.get(flag.lower())
+        if clean["is_manager"] is None:
+            problems.append(
+                ("is_manager", _("Manager is 是/否 (yes/no), not %(value)s.", value=flag))
+            )
+    username = clean.get("username")
+    if username:
+        user = auth_operations.find_user(username)
+        # One answer for a stranger and a member of another enterprise: nothing is revealed.
+        if user is None or congress.enterprise_id not in user.enterprise_ids:
+            problems.append(
+                (
+                    "username",
+                    _(
+                        "No member of this enterprise has the username %(username)s.",
+                        username=username,
+                    ),
+                )
+            )
+        else:
+            clean["user"] = user
+    return clean, problems
+
+
+def _roster_keys(congress: Congress) -> tuple[set[str], set[int]]:
+    """Employee numbers and user ids on the roster, deactivated delegates included."""
+    rows = db.session.execute(
+        select(Delegate.employee_no, Delegate.user_id).where(Delegate.congress_id == congress.id)
+    ).all()
+    return {r.employee_no for r in rows}, {r.user_id for r in rows}
+
+
+def _enrol(congress: Congress, actor: User | None, clean: dict) -> Delegate:
+    user = clean["user"]
+    if not user.has_role(congress.enterprise_id, Role.DELEGATE):
+        auth_operations.add_membership(user, congress.enterprise, Role.DELEGATE, actor)
+    delegate = Delegate(
+        congress_id=congress.id,
+        user_id=user.id,
+        employee_no=clean["employee_no"],
+        name=clean["name"],
+        constituency=clean["constituency"],
+        is_manager=clean["is_manager"],
+        gender=clean["gender"],
+    )
+    db.session.add(delegate)
+    return delegate
+
+
+def add_delegate(
+    congress: Congress,
+    actor: User | None,
+    *,
+    username: str,
+    employee_no: str,
+    name: str,
+    constituency: str,
+    is_manager: bool,
+    gender: str,
+) -> Delegate:
+    """Put a member of the enterprise on the roster; they get the delegate role if they lack it."""
+    _check_secretary(actor, congress.enterprise_id)
+    clean, problems = _delegate_problems(
+        congress,
+        {
+            "username": username,
+            "employee_no": employee_no,
+            "name": name,
+            "constituency": constituency,
+            "is_manager": bool(is_manager),
+            "gender": gender,
+        },
+    )
+    if problems:
+        field, message = problems[0]
+        exc = InvalidInput(field, message)
+        for field, message in problems[1:]:
+            exc.details.setdefault(field, []).append(message)
+        raise exc
+    numbers, users = _roster_keys(congress)
+    if clean["employee_no"] in numbers:
+        raise InvalidInput(
+            "employee_no",
+            _("Employee number %(no)s is on the roster already.", no=clean["employee_no"]),
+        )
+    if clean["user"].id in users:
+        raise InvalidInput(
+            "username", _("%(name)s is on the roster already.", name=clean["user"].full_name)
+        )
+    delegate = _enrol(congress, actor, clean)
+    db.session.flush()
+    record(
+        congress,
+        "delegate_added",
+        actor,
+        data={"delegate_id": delegate.id, "employee_no": delegate.employee_no},
+    )
+    return delegate
+
+
+def deactivate_delegate(delegate: Delegate, actor: User | None) -> None:
+    """Take a delegate off the active roster (their votes so far stay counted)."""
+    _check_secretary(actor, delegate.congress.enterprise_id)
+    if not delegate.active:
+        raise Conflict(_("%(name)s is no longer a delegate.", name=delegate.name))
+    delegate.active = False
+    db.session.flush()
+    record(
+        delegate.congress,
+        "delegate_deactivated",
+        actor,
+        data={"delegate_id": delegate.id, "employee_no": delegate.employee_no},
+    )
+
+
+def import_roster(congress: Congress, actor: User | None, rows: list[dict]) -> RosterReport:
+    """Import the rows of `roster.read_roster`, all or none: every row is judged first, and any
+    failing row (with its number and every reason) rejects the whole file (RosterRejected)."""
+    _check_secretary(actor, congress.enterprise_id)
+    numbers, users = _roster_keys(congress)
+    seen_numbers: dict[str, int] = {}
+    seen_users: dict[int, int] = {}
+    failures: dict[int, list[str]] = {}
+    ready = []
+    for row in rows:
+        number = row["row"]
+        clean, found = _delegate_problems(congress, row)
+        problems = [message for _field, message in found]
+        employee_no = clean.get("employee_no")
+        if employee_no:
+            if employee_no in numbers:
+                problems.append(
+                    _("Employee number %(no)s is on the roster already.", no=employee_no)
+                )
+            elif employee_no in seen_numbers:
+                problems.append(
+                    _(
+                        "Employee number %(no)s is on row %(row)d too.",
+                        no=employee_no,
+                        row=seen_numbers[employee_no],
+                    )
+                )
+            else:
+                seen_numbers[employee_no] = number
+        user = clean.get("user")
+        if user is not None:
+            if user.id in users:
+                problems.append(_("%(name)s is on the roster already.", name=user.username))
+            elif user.id in seen_users:
+                problems.append(
+                    _(
+                        "%(name)s is on row %(row)d too.",
+                        name=user.username,
+                        row=seen_users[user.id],
+                    )
+                )
+            else:
+                seen_users[user.id] = number
+        if problems:
+            failures[number] = problems
+        else:
+            ready.append(clean)
+    if failures:
+        raise RosterRejected(failures)
+    for clean in ready:
+        _enrol(congress, actor, clean)
+    db.session.flush()
+    db.session.refresh(congress, ["delegates"])
+    record(congress, "roster_imported", actor, data={"imported": len(ready)})
+    return RosterReport(imported=len(ready), warnings=roster_warnings(congress))
+
+
+def schedule_session(
+    congress: Congress,
+    actor: User | None,
+    kind: str,
+    title: str,
+    agenda: str,
+    scheduled_at: datetime,
+    place: str,
+) -> CongressSession:
+    """A sitting of the congress (职代会会议), regular or special, with its check-in code."""
+    _check_secretary(actor, congress.enterprise_id)
+    if kind not in ("regular", "special"):
+        raise InvalidInput("kind", _("A session is regular or special."))
+    if not (title or "").strip():
+        raise InvalidInput("title", _("A session needs a title."))
+    if not (place or "").strip():
+        raise InvalidInput("place", _("Where does the congress sit?"))
+    if scheduled_at is None or scheduled_at.tzinfo is None:
+        raise InvalidInput("scheduled_at", _("When does the congress sit?"))
+    session = CongressSession(
+        congress=congress,
+        kind=kind,
+        title=title.strip(),
+        agenda=(agenda or "").strip(),
+        scheduled_at=scheduled_at,
+        place=place.strip(),
+        state="scheduled",
+    )
+    db.session.add(session)
+    db.session.flush()
+    record(session, "scheduled", actor, to_state="scheduled", data={"title": session.title})
+    return session
+
+
+def attendance_of(session: CongressSession) -> tuple[int, int, int]:
+    """(present, delegates, needed): active delegates checked in, all active delegates, and
+    the quorum (集体合同规定 Art 36: at least 2/3 of all delegates)."""
+    delegates = session.congress.active_delegates
+    present = present_delegate_ids(session)
+    total = len(delegates)
+    profile = session.congress.enterprise.region.rule_profile
+    return sum(1 for d in delegates if d.id in present), total, rules.quorum_needed(total, profile)

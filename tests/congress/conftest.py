@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import pytest
+from flask_babel import force_locale
 
 from app.congress import operations as ops
 from app.congress.models import Congress, CongressSession, Delegate
@@ -11,6 +12,17 @@ from app.extensions import db
 from tests.negotiations.conftest import walk, world  # noqa: F401  (the agreed draft to vote on)
 
 TOTAL = 30
+
+
+@pytest.fixture(autouse=True)
+def english(request):
+    """Operations called directly answer in English (the msgids) in these tests."""
+    if "db_session" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("db_session")
+    with force_locale("en"):
+        yield
 
 
 @dataclass

@@ -1,0 +1,47 @@
+"""Loading the congress and its parts with the access check: 404 when not found or not
+visible (the enterprise is not the user's), so nothing leaks about other enterprises."""
+
+from flask import abort
+
+from app.auth.models import User
+from app.congress.models import Congress, CongressSession, Delegate, Motion
+from app.congress.operations import ORGANISERS
+from app.extensions import db
+
+
+def can_view(congress: Congress, user) -> bool:
+    return congress.enterprise.can_view(user)
+
+
+def is_organiser(user: User, congress: Congress) -> bool:
+    """The congress's working body (secretary and union) runs it; the federation may too."""
+    return user.is_federation_admin or user.has_role(congress.enterprise_id, *ORGANISERS)
+
+
+def get_congress_or_404(congress_id: int, user) -> Congress:
+    congress = db.session.get(Congress, congress_id)
+    if congress is None or not can_view(congress, user):
+        abort(404)
+    return congress
+
+
+def get_session_or_404(session_id: int, user) -> CongressSession:
+    session = db.session.get(CongressSession, session_id)
+    if session is None or not can_view(session.congress, user):
+        abort(404)
+    return session
+
+
+def get_delegate_or_404(delegate_id: int, user) -> Delegate:
+    delegate = db.session.get(Delegate, delegate_id)
+    if delegate is None or not can_view(delegate.congress, user):
+        abort(404)
+    return delegate
+
+
+def get_motion_or_404(motion_id: int, user) -> Motion:
+    """A motion (议案), visible to whoever sees its congress's enterprise."""
+    motion = db.session.get(Motion, motion_id)
+    if motion is None or not motion.session.congress.enterprise.can_view(user):
+        abort(404)
+    return motion

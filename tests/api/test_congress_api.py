@@ -1,0 +1,146 @@
+"""The vote through the JSON API: motions, the ballot with a token, the results, and a contract
+draft ratified by the congress."""
+
+import pytest
+import sqlalchemy as sa
+
+from app.congress import operations as ops
+from app.congress.models import Ballot, Participation
+from app.extensions import db
+from tests.congress.conftest import TOTAL, build_sitting, check_in
+
+MOTION = {
+    "title": "安全生产专项议案",
+    "description": "劳动保护",
+    "items": [{"title": "劳保用品", "text": "每季度发放"}, {"title": "高温津贴"}],
+}
+
+
+def ok(response, status: int = 200) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    return response.json
+
+
+def error(response, status: int) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    return response.json["error"]
+
+
+def stored() -> tuple[int, int]:
+    return (
+        db.session.scalar(sa.select(sa.func.count()).select_from(Ballot)),
+        db.session.scalar(sa.select(sa.func.count()).select_from(Participation)),
+    )
+
+
+@pytest.fixture
+def sitting(make, world):
+    sitting = build_sitting(make, enterprise=world.enterprise)
+    ops.open_session(sitting.session, sitting.secretary)
+    check_in(sitting, 25)
+    db.session.commit()
+    return sitting
+
+
+def test_a_motion_is_voted_and_counted_through_the_api(api, sitting):
+    secretary = api(sitting.secretary)
+    motion = ok(secretary.post(f"/sessions/{sitting.session.id}/motions", MOTION), 201)
+    assert (motion["state"], motion["ballot_kind"], motion["voted"]) == ("draft", "secret", None)
+    assert [i["number"] for i in motion["items"]] == [1, 2]
+    assert motion["allowed_actions"] == ["open_voting", "cancel_motion"]
+    path = f"/motions/{motion['id']}"
+    assert ok(secretary.post(f"{path}/open"))["state"] == "open"
+
+    for user in sitting.delegates[:17]:
+        body = ok(api(user).post(f"{path}/ballot", {"answers": {"1": "yes", "2": "no"}}), 201)
+        assert body == {"recorded": True}  # nothing that shows the choice
+    seen = ok(api(sitting.delegates[0]).get(path))
+    assert (seen["voted"], seen["entitled_count"], seen["allowed_actions"]) == (17, TOTAL, [])
+    error(api(sitting.delegates[0]).get(f"{path}/results"), 409)
+
+    assert ok(secretary.post(f"{path}/close"))["result"] == "partial"
+    results = ok(api(sitting.delegates[0]).get(f"{path}/results"))
+    assert (results["entitled"], results["present"], results["voted"]) == (TOTAL, 25, 17)
+    first, second = results["items"]
+    assert (first["yes"], first["needed"], first["passed"]) == (17, 16, True)
+    assert (second["no"], second["passed"]) == (17, False)
+    assert "more than half of all 30 delegates" in results["rule"]
+    assert results["seal_intact"] is True and len(results["seal"]) == 64
+    assert results["negotiation"] is None
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "words"),
+    [
+        ("twice", 409, "voted on this motion already"),
+        ("closed", 409, "Voting on this motion is closed"),
+        ("not checked in", 409, "Check in at the session before voting"),
+        ("not a delegate", 403, "Only a delegate of this congress votes"),
+        ("unanswered item", 422, "item 2 has no answer"),
+        ("unknown answer", 422, "answers"),
+    ],
+)
+def test_a_refused_ballot_says_why_and_stores_nothing(api, sitting, case, status, words):
+    motion = ops.create_motion(
+        sitting.session, sitting.secretary, title="议案", items=[("一", ""), ("二", "")]
+    )
+    ops.open_voting(motion, sitting.secretary)
+    voter, answers = sitting.delegates[0], {"1": "yes", "2": "no"}
+    if case == "twice":
+        ops.cast_ballot(motion, voter, {1: "no", 2: "no"})
+    elif case == "closed":
+        ops.close_voting(motion, sitting.secretary)
+    elif case == "not checked in":
+        voter = sitting.delegates[TOTAL - 1]
+    elif case == "not a delegate":
+        voter = sitting.secretary
+    elif case == "unanswered item":
+        answers = {"1": "yes"}
+    else:
+        answers = {"1": "yes", "2": "maybe"}
+    db.session.commit()
+    before = stored()
+    body = error(api(voter).post(f"/motions/{motion.id}/ballot", {"answers": answers}), status)
+    assert words in body["message"] + str(body["details"])
+    assert stored() == before
+
+
+def test_access_is_checked_before_the_body(api, sitting, world):
+    motion = ops.create_motion(sitting.session, sitting.secretary, title="议案", items=[("一", "")])
+    db.session.commit()
+    error(api(sitting.delegates[0]).post(f"/sessions/{sitting.session.id}/motions", {}), 403)
+    error(api(sitting.delegates[0]).post(f"/motions/{motion.id}/open"), 403)
+    error(api(world.outsider).get(f"/motions/{motion.id}"), 404)
+    error(api(world.outsider).post(f"/motions/{motion.id}/ballot", {}), 404)
+    assert ok(api(sitting.secretary).post(f"/motions/{motion.id}/cancel"))["state"] == "cancelled"
+
+
+def test_a_contract_draft_passed_through_the_api_ratifies_the_negotiation(
+    api, sitting, walk, world
+):
+    negotiation = walk.agreed()
+    union = api(world.union_chief)
+    error(union.post(f"/negotiations/{negotiation.id}/submit-to-congress", {"session_id": 0}), 422)
+    motion = ok(
+        union.post(
+            f"/negotiations/{negotiation.id}/submit-to-congress",
+            {"session_id": sitting.session.id},
+        ),
+        201,
+    )
+    assert (motion["negotiation_id"], motion["ballot_kind"]) == (negotiation.id, "secret")
+    path = f"/motions/{motion['id']}"
+    secretary = api(sitting.secretary)
+    error(secretary.post(f"{path}/cancel"), 409)
+    ok(secretary.post(f"{path}/open"))
+    yes = {str(item["number"]): "yes" for item in motion["items"]}
+    for user in sitting.delegates[:16]:
+        ok(api(user).post(f"{path}/ballot", {"answers": yes}), 201)
+    ok(secretary.post(f"{path}/close"))
+    results = ok(secretary.get(f"{path}/results"))
+    assert results["result"] == "passed"
+    assert results["negotiation"] == {
+        "id": negotiation.id,
+        "subject": negotiation.subject,
+        "state": "ratified",
+    }
