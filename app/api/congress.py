@@ -5,14 +5,11 @@ Each handler loads what its path names (404 when it is missing or not visible) a
 acts (403) before the body is validated, then calls one operation; the request commits once.
 """
 
-from collections.abc import Callable
-from functools import wraps
-from http import HTTPStatus
-
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
 
+from app.api.common import error_responses, loader
 from app.auth.models import Role
 from app.congress import operations as ops
 from app.congress import roster
@@ -59,32 +56,10 @@ blp = Blueprint(
 )
 
 
-def _loader(param: str, name: str, load: Callable, scope: Callable = lambda obj: obj):
-    """The view gets the object `load` finds for the path's `param` as `name` (404 when missing
-    or not visible), after each check has run on `scope(object)` (403). Placed above
-    `@blp.arguments`, it answers before the body is validated."""
-
-    def loaded(*checks: Callable):
-        def decorator(view):
-            @wraps(view)
-            def wrapped(*args, **kwargs):
-                obj = load(kwargs.pop(param), current_user)
-                for check in checks:
-                    check(scope(obj))
-                kwargs[name] = obj
-                return view(*args, **kwargs)
-
-            return wrapped
-
-        return decorator
-
-    return loaded
-
-
-with_enterprise = _loader("enterprise_id", "enterprise", get_enterprise_or_404)
-with_congress = _loader("congress_id", "congress", get_congress_or_404)
-with_session = _loader("session_id", "session", get_session_or_404, lambda s: s.congress)
-with_delegate = _loader("delegate_id", "delegate", get_delegate_or_404, lambda d: d.congress)
+with_enterprise = loader("enterprise_id", "enterprise", get_enterprise_or_404)
+with_congress = loader("congress_id", "congress", get_congress_or_404)
+with_session = loader("session_id", "session", get_session_or_404, lambda s: s.congress)
+with_delegate = loader("delegate_id", "delegate", get_delegate_or_404, lambda d: d.congress)
 
 
 def organiser(congress) -> None:
@@ -101,15 +76,7 @@ def enterprise_organiser(enterprise) -> None:
         raise NotPermitted(_("Only the congress secretary or the union runs the congress."))
 
 
-def fails_with(*codes: int):
-    """Document the error answers an endpoint gives besides 401 and 422."""
-
-    def decorator(view):
-        for code in codes:
-            view = blp.alt_response(code, response=HTTPStatus(code).name)(view)
-        return view
-
-    return decorator
+fails_with = error_responses(blp)
 
 
 # --- the congress and its roster ----------------------------------------------------------------
@@ -262,8 +229,8 @@ def record_attendance(data, session):
 # --- motions and votes: appended below by the voting module ---
 
 
-with_motion = _loader("motion_id", "motion", get_motion_or_404, lambda m: m.session.congress)
-with_negotiation = _loader("negotiation_id", "negotiation", get_negotiation_or_404)
+with_motion = loader("motion_id", "motion", get_motion_or_404, lambda m: m.session.congress)
+with_negotiation = loader("negotiation_id", "negotiation", get_negotiation_or_404)
 
 
 def voter(congress) -> None:

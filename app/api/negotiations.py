@@ -6,14 +6,13 @@ acts (403) before the body is validated, then calls one operation; the request c
 """
 
 from collections.abc import Callable
-from functools import wraps
-from http import HTTPStatus
 
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
 from sqlalchemy import Select, func, select
 
+from app.api.common import error_responses, loader
 from app.auth import operations as auth_operations
 from app.auth.models import Role, User
 from app.errors import InvalidInput, NotPermitted
@@ -66,39 +65,17 @@ blp = Blueprint(
 # --- loading and who may act ------------------------------------------------------------------
 
 
-def _loader(param: str, name: str, load: Callable, scope: Callable = lambda obj: obj):
-    """A decorator factory: the view gets the object `load` finds for the path's `param` as
-    `name` (404 when missing or not visible), after each check has run on `scope(object)`
-    (403). Placed above `@blp.arguments`, it answers before the body is validated."""
-
-    def loaded(*checks: Callable):
-        def decorator(view):
-            @wraps(view)
-            def wrapped(*args, **kwargs):
-                obj = load(kwargs.pop(param), current_user)
-                for check in checks:
-                    check(scope(obj))
-                kwargs[name] = obj
-                return view(*args, **kwargs)
-
-            return wrapped
-
-        return decorator
-
-    return loaded
-
-
 def _negotiation_of(part):
     return part.negotiation
 
 
-with_enterprise = _loader("enterprise_id", "enterprise", get_enterprise_or_404)
-with_negotiation = _loader("negotiation_id", "negotiation", get_negotiation_or_404)
-with_round = _loader("round_id", "round_", get_round_or_404, _negotiation_of)
-with_representative = _loader(
+with_enterprise = loader("enterprise_id", "enterprise", get_enterprise_or_404)
+with_negotiation = loader("negotiation_id", "negotiation", get_negotiation_or_404)
+with_round = loader("round_id", "round_", get_round_or_404, _negotiation_of)
+with_representative = loader(
     "representative_id", "representative", get_representative_or_404, _negotiation_of
 )
-with_item = _loader("item_id", "item", get_item_or_404, _negotiation_of)
+with_item = loader("item_id", "item", get_item_or_404, _negotiation_of)
 
 
 def side_representative(negotiation: Negotiation) -> None:
@@ -145,15 +122,7 @@ def grid_keeper(enterprise) -> None:
         raise NotPermitted(_("The employer side records the wage grid in force."))
 
 
-def fails_with(*codes: int):
-    """Document the error answers an endpoint gives besides 401 and 422."""
-
-    def decorator(view):
-        for code in codes:
-            view = blp.alt_response(code, response=HTTPStatus(code).name)(view)
-        return view
-
-    return decorator
+fails_with = error_responses(blp)
 
 
 def _member(negotiation: Negotiation, username: str) -> User:

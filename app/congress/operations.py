@@ -7,7 +7,7 @@ it sees the motion closed. So a vote racing the close is counted or refused, nev
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import clock
 from app.audit.operations import record
+from app.auth import operations as auth_operations
 from app.auth.models import Role, User
 from app.congress.models import (
     Attendance,
@@ -27,9 +28,11 @@ from app.congress.models import (
     MotionItem,
     Participation,
 )
-from app.errors import Conflict, InvalidInput, NotPermitted
+from app.congress.roster import RosterRejected, RosterReport
+from app.errors import Conflict, InvalidInput, NotPermitted, translate
 from app.extensions import db
 from workflows import congress as workflow
+from workflows import rules
 
 ORGANISERS = (Role.CONGRESS_SECRETARY, Role.UNION_REP)
 
@@ -430,15 +433,6 @@ def cancel_motion(motion: Motion, actor: User) -> None:
 
 
 # --- the congress and its roster (职工代表名单) ---------------------------------------------------
-# Imported here rather than at the top: this section was appended while the motions above were
-# being written in parallel.
-
-from datetime import date  # noqa: E402
-
-from app.auth import operations as auth_operations  # noqa: E402
-from app.congress.roster import RosterRejected, RosterReport  # noqa: E402
-from app.errors import translate  # noqa: E402
-from workflows import rules  # noqa: E402
 
 GENDERS = {
     **dict.fromkeys(("男", "male", "m"), "male"),
