@@ -9,7 +9,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
@@ -289,6 +289,15 @@ def refuse_request(
         "request_refused",
         negotiation,
         reason=negotiation.refusal_reason,
+    )
+
+
+def response_overdue_clause(today: date):
+    """The SQL form of `is_response_overdue`, for lists and the tick."""
+    return and_(
+        Negotiation.state == "requested",
+        Negotiation.responded_on.is_(None),
+        Negotiation.response_due < today,
     )
 
 
@@ -1101,12 +1110,7 @@ def _flag_overdue_responses(today: date) -> int:
     # for coordination (escalate).
     candidates = db.session.scalars(
         select(Negotiation)
-        .where(
-            Negotiation.state == "requested",
-            Negotiation.responded_on.is_(None),
-            Negotiation.response_due < today,
-            Negotiation.overdue_flagged_at.is_(None),
-        )
+        .where(response_overdue_clause(today), Negotiation.overdue_flagged_at.is_(None))
         .order_by(Negotiation.id)
     ).all()
     flagged = 0

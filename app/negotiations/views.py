@@ -139,12 +139,7 @@ def index():
         joinedload(Negotiation.enterprise).joinedload(Enterprise.region)
     )
     if state == OVERDUE:
-        # The SQL form of operations.is_response_overdue.
-        query = query.where(
-            Negotiation.state == "requested",
-            Negotiation.responded_on.is_(None),
-            Negotiation.response_due < clock.today(),
-        )
+        query = query.where(ops.response_overdue_clause(clock.today()))
     elif state in workflow.STATES:
         query = query.where(Negotiation.state == state)
     else:
