@@ -1,10 +1,13 @@
-"""Column types, engine settings and the after-commit queue shared by every domain."""
+"""Column types, engine settings, the after-commit queue and an insert-unless-present shared by
+every domain."""
 
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import cache
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
@@ -75,3 +78,35 @@ def _run_after_commit(session):
 @event.listens_for(Session, "after_rollback")
 def _drop_after_commit(session):
     session.info.pop("after_commit", None)
+
+
+def transaction_cache(session: Session) -> dict:
+    """A dict that lives as long as the session's transaction: for what was read under a lock
+    held until the end of the transaction, so a second look in the same request costs nothing."""
+    return session.info.setdefault("transaction_cache", {})
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_transaction_cache(session, *args):
+    session.info.pop("transaction_cache", None)
+
+
+def insert_unless_present(session: Session, table: Table, values: dict, unique: tuple) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING on the `unique` columns: True when the row went in, False
+    when one with the same key was there (or committed by a racing transaction) already.
+
+    One statement instead of a savepoint around an insert that may fail: the database's unique
+    constraint still decides, with two round trips fewer."""
+    statement = _insert_or_nothing(session.get_bind().dialect.name, table, unique)
+    return session.execute(statement, values).first() is not None
+
+
+@cache
+def _insert_or_nothing(dialect_name: str, table: Table, unique: tuple):
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    return (
+        dialect.insert(table)
+        .on_conflict_do_nothing(index_elements=list(unique))
+        .returning(*table.primary_key.columns)
+    )

@@ -230,11 +230,13 @@ def record_attendance(data, session):
 
 
 with_motion = loader("motion_id", "motion", get_motion_or_404, lambda m: m.session.congress)
+# The voter's check reads their standing on the motion itself (under its lock, once).
+with_motion_to_vote = loader("motion_id", "motion", get_motion_or_404)
 with_negotiation = loader("negotiation_id", "negotiation", get_negotiation_or_404)
 
 
-def voter(congress) -> None:
-    if ops.delegate_of(current_user, congress) is None:
+def voter(motion) -> None:
+    if ops.voter_standing(motion, current_user).delegate_id is None:
         raise NotPermitted(_("Only a delegate of this congress votes."))
 
 
@@ -320,7 +322,7 @@ def cancel_motion(motion):
 
 
 @blp.post("/motions/<int:motion_id>/ballot")
-@with_motion(voter)
+@with_motion_to_vote(voter)
 @fails_with(403, 404, 409)
 @blp.arguments(BallotCreateSchema)
 @blp.response(201, RecordedSchema)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy.orm import joinedload
 
 from app.audit.operations import record
 from app.auth.models import ApiToken, GlobalRole, Membership, Role, User
@@ -211,12 +213,30 @@ def revoke_token(token: ApiToken, actor: User) -> None:
     record(token.user, "api_token_revoked", actor, data={"token_id": token.id})
 
 
+@cache
+def _token_with_user() -> Select:
+    """One query for the token, its user and the user's memberships, built once (on first
+    use, when every mapper is configured): every API call runs it."""
+    return (
+        select(ApiToken)
+        .where(ApiToken.token_hash == bindparam("token_hash"))
+        .options(joinedload(ApiToken.user).joinedload(User.memberships))
+    )
+
+
 def user_for_token(plain: str) -> User | None:
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(plain)))
+    token = (
+        db.session.scalars(_token_with_user(), {"token_hash": ApiToken.hash(plain)})
+        .unique()
+        .one_or_none()
+    )
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     now = utcnow()
     # One write a minute at most: a voting congress must not turn every read into a write.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        token.last_used_at = now
+        db.session.execute(
+            update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now),
+            execution_options={"synchronize_session": False},
+        )
     return token.user

@@ -1,7 +1,11 @@
 """Loading the congress and its parts with the access check: 404 when not found or not
 visible (the enterprise is not the user's), so nothing leaks about other enterprises."""
 
+from functools import cache
+
 from flask import abort
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
 from app.congress.models import Congress, CongressSession, Delegate, Motion
@@ -39,9 +43,24 @@ def get_delegate_or_404(delegate_id: int, user) -> Delegate:
     return delegate
 
 
+@cache
+def _motion_with_enterprise() -> Select:
+    """A motion with its sitting, congress and enterprise in one query, built once: every vote
+    loads it."""
+    return (
+        select(Motion)
+        .where(Motion.id == bindparam("motion_id"))
+        .options(
+            joinedload(Motion.session)
+            .joinedload(CongressSession.congress)
+            .joinedload(Congress.enterprise)
+        )
+    )
+
+
 def get_motion_or_404(motion_id: int, user) -> Motion:
     """A motion (议案), visible to whoever sees its congress's enterprise."""
-    motion = db.session.get(Motion, motion_id)
+    motion = db.session.scalar(_motion_with_enterprise(), {"motion_id": motion_id})
     if motion is None or not motion.session.congress.enterprise.can_view(user):
         abort(404)
     return motion

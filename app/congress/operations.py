@@ -8,9 +8,11 @@ it sees the motion closed. So a vote racing the close is counted or refused, nev
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
+from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
@@ -27,8 +29,10 @@ from app.congress.models import (
     Motion,
     MotionItem,
     Participation,
+    new_ballot_id,
 )
 from app.congress.roster import RosterRejected, RosterReport
+from app.db import insert_unless_present, transaction_cache, utcnow
 from app.errors import Conflict, InvalidInput, NotPermitted, translate
 from app.extensions import db
 from workflows import congress as workflow
@@ -54,12 +58,17 @@ def _lock_motion(motion: Motion, *, share: bool) -> Motion:
     ).one()
 
 
-def delegate_of(user: User, congress: Congress) -> Delegate | None:
-    return db.session.scalar(
-        select(Delegate).where(
-            Delegate.congress_id == congress.id, Delegate.user_id == user.id, Delegate.active
-        )
+@cache
+def _delegate_of() -> Select:
+    return select(Delegate).where(
+        Delegate.congress_id == bindparam("congress_id"),
+        Delegate.user_id == bindparam("user_id"),
+        Delegate.active,
     )
+
+
+def delegate_of(user: User, congress: Congress) -> Delegate | None:
+    return db.session.scalar(_delegate_of(), {"congress_id": congress.id, "user_id": user.id})
 
 
 def present_delegate_ids(session: CongressSession) -> set[int]:
@@ -123,23 +132,17 @@ def check_in(
 
 def cast_ballot(motion: Motion, actor: User, answers: dict[int, str]) -> None:
     """Record one delegate's vote on every item; refused whole, or counted whole."""
-    motion = _lock_motion(motion, share=True)
-    session = motion.session
-    delegate = delegate_of(actor, session.congress)
-    if delegate is None:
+    standing = voter_standing(motion, actor)
+    if standing.delegate_id is None:
         raise NotPermitted(_("Only a delegate of this congress votes."))
-    if motion.state != "open":
+    if standing.state != "open":
         raise Conflict(_("Voting on this motion is closed."))
-    entitlement = db.session.scalar(
-        select(Entitlement).where(
-            Entitlement.motion_id == motion.id, Entitlement.delegate_id == delegate.id
-        )
-    )
-    if entitlement is None:
+    if not standing.entitled:
         raise NotPermitted(_("You were not on the roster when the vote opened."))
-    if motion.requires_presence and not _checked_in(session, delegate):
+    if motion.requires_presence and not standing.checked_in:
         raise Conflict(_("Check in at the session before voting."))
-    numbers = {item.number for item in motion.items}
+    # Items are numbered 1..n when the motion is created and never change (create_motion).
+    numbers = set(range(1, standing.items + 1))
     unknown = set(answers) - numbers
     if unknown:
         raise InvalidInput("answers", _("There is no item %(n)s on this motion.", n=min(unknown)))
@@ -151,24 +154,84 @@ def cast_ballot(motion: Motion, actor: User, answers: dict[int, str]) -> None:
     bad = {n: a for n, a in answers.items() if a not in workflow.ANSWERS}
     if bad:
         raise InvalidInput("answers", _("Answer yes, no or abstain (item %(n)s).", n=min(bad)))
-    try:
-        with db.session.begin_nested():
-            db.session.add(Participation(motion_id=motion.id, delegate_id=delegate.id))
-            db.session.add(
-                Ballot(
-                    motion_id=motion.id,
-                    answers={str(n): a for n, a in sorted(answers.items())},
-                    named_voter_id=delegate.id if motion.ballot_kind == "named" else None,
-                )
-            )
-            db.session.flush()
-    except IntegrityError:
-        raise Conflict(
-            _("You have voted on this motion already; a vote cannot be changed.")
-        ) from None
+    voted = insert_unless_present(
+        db.session,
+        Participation.__table__,
+        {"motion_id": motion.id, "delegate_id": standing.delegate_id, "voted_at": utcnow()},
+        unique=("motion_id", "delegate_id"),
+    )
+    if not voted:
+        raise Conflict(_("You have voted on this motion already; a vote cannot be changed."))
+    db.session.execute(
+        Ballot.__table__.insert(),
+        {
+            "ballot_id": new_ballot_id(),
+            "motion_id": motion.id,
+            "answers": {str(n): a for n, a in sorted(answers.items())},
+            "named_voter_id": standing.delegate_id if motion.ballot_kind == "named" else None,
+        },
+    )
     # No audit event per vote: the participation row records who voted and when, the seal
     # written at closing covers every ballot and participation, and the audit log never holds
     # a choice (DESIGN §8).
+
+
+class Standing(NamedTuple):
+    """Where a user stands on a motion, read under the motion's SHARE lock."""
+
+    state: str
+    delegate_id: int | None
+    entitled: bool
+    checked_in: bool
+    items: int
+
+
+@cache
+def _standing_query() -> Select:
+    """The hot path of a congress vote, built once: the statement's shape never changes."""
+    items = (
+        select(func.count(MotionItem.id)).where(MotionItem.motion_id == Motion.id).scalar_subquery()
+    )
+    return (
+        select(Motion.state, Delegate.id, Entitlement.id, Attendance.id, items)
+        .select_from(Motion)
+        .join(CongressSession, CongressSession.id == Motion.session_id)
+        .outerjoin(
+            Delegate,
+            (Delegate.congress_id == CongressSession.congress_id)
+            & (Delegate.user_id == bindparam("user_id"))
+            & Delegate.active,
+        )
+        .outerjoin(
+            Entitlement,
+            (Entitlement.motion_id == Motion.id) & (Entitlement.delegate_id == Delegate.id),
+        )
+        .outerjoin(
+            Attendance,
+            (Attendance.session_id == Motion.session_id) & (Attendance.delegate_id == Delegate.id),
+        )
+        .where(Motion.id == bindparam("motion_id"))
+        .with_for_update(read=True, of=Motion)
+    )
+
+
+def voter_standing(motion: Motion, actor: User) -> Standing:
+    """In one round trip, under a SHARE lock on the motion's row: its state and item count, the
+    actor's delegate id in its congress, and whether they are entitled and checked in.
+
+    The lock is what makes a vote racing the close safe (see the module's docstring) and it is
+    held to the end of the transaction, so the answer is kept for the transaction: the API's
+    access check and the vote itself read it once."""
+    cache = transaction_cache(db.session)
+    key = ("voter_standing", motion.id, actor.id)
+    if key not in cache:
+        state, delegate_id, entitlement_id, attendance_id, items = db.session.execute(
+            _standing_query(), {"motion_id": motion.id, "user_id": actor.id}
+        ).one()
+        cache[key] = Standing(
+            state, delegate_id, entitlement_id is not None, attendance_id is not None, items
+        )
+    return cache[key]
 
 
 def participation_count(motion: Motion) -> int:
