@@ -103,6 +103,18 @@ def _no_open_motions(event: EventData) -> bool:
     return True
 
 
+def _no_motions_to_vote(event: EventData) -> bool:
+    # A cancelled sitting votes on nothing: its motions are cancelled first, each by itself, so
+    # none (and no contract draft waiting for its vote) is left behind in a session that is over.
+    count = _arg(event, "draft_motions")
+    if count:
+        raise TransitionNotAllowed(
+            N_("cancel the session's motions first (still to be voted on: %(count)d)"),
+            count=count,
+        )
+    return True
+
+
 SESSION_TRANSITIONS = [
     {"trigger": "open_session", "source": "scheduled", "dest": "in_session", "roles": SECRETARY},
     {
@@ -112,7 +124,13 @@ SESSION_TRANSITIONS = [
         "conditions": [_no_open_motions],
         "roles": SECRETARY,
     },
-    {"trigger": "cancel_session", "source": "scheduled", "dest": "cancelled", "roles": SECRETARY},
+    {
+        "trigger": "cancel_session",
+        "source": "scheduled",
+        "dest": "cancelled",
+        "conditions": [_no_motions_to_vote],
+        "roles": SECRETARY,
+    },
 ]
 
 

@@ -60,6 +60,7 @@ ACTION_LABELS = {
     "submit_to_congress": N_("submit the draft to the workers' congress"),
     "ratify": N_("ratify the draft"),
     "reject": N_("send the draft back to the talks"),
+    "withdraw_from_congress": N_("withdraw the draft from the workers' congress"),
 }
 
 EITHER_SIDE = frozenset({"union", "employer"})
@@ -272,6 +273,14 @@ TRANSITIONS = [
         "source": "in_congress",
         "dest": "negotiating",
         "conditions": [_some_item_failed],
+        "roles": SYSTEM,
+    },
+    # The congress cancels the draft's motion before any result (a sitting postponed): the
+    # agreed draft waits to be submitted again; nothing was voted, so both acceptances stand.
+    {
+        "trigger": "withdraw_from_congress",
+        "source": "in_congress",
+        "dest": "agreed",
         "roles": SYSTEM,
     },
 ]

@@ -1,5 +1,5 @@
 """API: the workers' congress (职工代表大会) — the congress and its roster, sessions and
-check-in (签到).
+check-in (签到), motions (议案), the ballot (选票) and the results (表决结果).
 
 Each handler loads what its path names (404 when it is missing or not visible) and checks who
 acts (403) before the body is validated, then calls one operation; the request commits once.
@@ -25,22 +25,20 @@ from app.congress.results import motion_results
 from app.congress.schemas import (
     AttendanceCreateSchema,
     AttendanceSchema,
+    BallotCreateSchema,
     CheckInSchema,
     CongressCreateSchema,
     CongressSchema,
     DelegateCreateSchema,
     DelegateSchema,
-    RosterReportSchema,
-    RosterUploadSchema,
-    SessionCreateSchema,
-    SessionSchema,
-)
-from app.congress.voting_schemas import (
-    BallotCreateSchema,
     MotionCreateSchema,
     MotionSchema,
     RecordedSchema,
     ResultsSchema,
+    RosterReportSchema,
+    RosterUploadSchema,
+    SessionCreateSchema,
+    SessionSchema,
     SubmitToCongressSchema,
 )
 from app.errors import Conflict, InvalidInput, NotPermitted
@@ -151,6 +149,16 @@ def deactivate_delegate(delegate):
     return delegate
 
 
+@blp.post("/delegates/<int:delegate_id>/reactivate")
+@with_delegate(organiser)
+@fails_with(403, 404, 409)
+@blp.response(200, DelegateSchema)
+def reactivate_delegate(delegate):
+    """Put a deactivated delegate back on the active roster (恢复代表资格)."""
+    ops.reactivate_delegate(delegate, current_user)
+    return delegate
+
+
 # --- sessions and check-in ----------------------------------------------------------------------
 
 
@@ -199,6 +207,16 @@ def adjourn_session(session):
     return session
 
 
+@blp.post("/sessions/<int:session_id>/cancel")
+@with_session(organiser)
+@fails_with(403, 404, 409)
+@blp.response(200, SessionSchema)
+def cancel_session(session):
+    """Cancel a sitting that has not opened; refused while a motion of it is still a draft."""
+    ops.cancel_session(session, current_user)
+    return session
+
+
 def delegate(congress) -> None:
     if ops.delegate_of(current_user, congress) is None:
         raise NotPermitted(_("Only a delegate of this congress checks in."))
@@ -226,7 +244,7 @@ def record_attendance(data, session):
     )
 
 
-# --- motions and votes: appended below by the voting module ---
+# --- motions and votes --------------------------------------------------------------------------
 
 
 with_motion = loader("motion_id", "motion", get_motion_or_404, lambda m: m.session.congress)

@@ -1,11 +1,13 @@
 """Forms of the congress pages: the congress and its term, a delegate, a roster file, a session,
-and check-in (签到)."""
+check-in (签到), a motion (议案) and the agreed draft sent to the congress."""
+
+import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.forms import choices
 from app.negotiations.forms import local_datetime
@@ -54,3 +56,52 @@ class CheckInForm(FlaskForm):
 
 class AttendanceForm(FlaskForm):
     delegate_id = SelectField(_l("Delegate"), coerce=int, validators=[InputRequired()])
+
+
+# "1. title: text", "2、title：text", "(3) title" — the number is the line's place, not its label.
+ITEM_NUMBER = re.compile(r"^\s*(?:\(?\d+[.、)）]|第\s*\d+\s*项)\s*")
+
+
+class MotionForm(FlaskForm):
+    """A motion (议案): a title, its items one a line, and how it is voted."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"))
+    items = TextAreaField(
+        _l("Items, one a line"),
+        validators=[DataRequired()],
+        description=_l("“title: text” on each line; a leading number is ignored."),
+    )
+    ballot_kind = SelectField(
+        _l("Ballot"),
+        choices=choices([("secret", _l("secret ballot")), ("named", _l("named vote"))]),
+        default="secret",
+    )
+    requires_presence = BooleanField(_l("Only delegates checked in at the session vote"))
+    closes_at = local_datetime(_l("Closes automatically at (optional)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.closes_at.validators = [Optional()]
+        if not self.is_submitted():
+            self.requires_presence.data = True
+
+    def item_rows(self) -> list[tuple[str, str]]:
+        rows = []
+        for line in (self.items.data or "").splitlines():
+            line = ITEM_NUMBER.sub("", line).strip()
+            if line:
+                title, *text = re.split(r"[:：]", line, maxsplit=1)
+                rows.append((title.strip()[:200], "".join(text).strip()))
+        return rows
+
+
+class SubmitToCongressForm(FlaskForm):
+    """Send the agreed draft to a session of the workers' congress."""
+
+    session_id = SelectField(_l("Session"), coerce=int)
+    closes_at = local_datetime(_l("Closes automatically at (optional)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.closes_at.validators = [Optional()]

@@ -35,6 +35,7 @@ from app.congress.roster import RosterRejected, RosterReport
 from app.db import insert_unless_present, transaction_cache, utcnow
 from app.errors import Conflict, InvalidInput, NotPermitted, translate
 from app.extensions import db
+from app.negotiations import operations as negotiation_operations
 from workflows import congress as workflow
 from workflows import rules
 
@@ -276,6 +277,18 @@ def adjourn_session(session: CongressSession, actor: User) -> None:
     db.session.flush()
 
 
+def cancel_session(session: CongressSession, actor: User) -> None:
+    """Call off a sitting that has not opened (会议取消); its motions are cancelled first."""
+    draft_motions = sum(1 for m in session.motions if m.state == "draft")
+    _transition(
+        session,
+        "cancel_session",
+        actor,
+        session.congress.enterprise_id,
+        draft_motions=draft_motions,
+    )
+
+
 # --- motions ------------------------------------------------------------------------------------
 
 
@@ -335,12 +348,10 @@ def submit_draft(
     negotiation, session: CongressSession, actor: User, closes_at: datetime | None = None
 ) -> Motion:
     """An agreed negotiation's draft becomes a secret-ballot motion, one item per clause."""
-    from app.negotiations import operations as negotiations
-
     if session.congress.enterprise_id != negotiation.enterprise_id:
         raise InvalidInput("session_id", _("That session belongs to another enterprise."))
-    negotiations.submit_to_congress(negotiation, actor)
-    items = [(item.title, item.text) for item in negotiations.draft_items(negotiation)]
+    negotiation_operations.submit_to_congress(negotiation, actor)
+    items = [(item.title, item.text) for item in negotiation_operations.draft_items(negotiation)]
     return create_motion(
         session,
         actor,
@@ -436,9 +447,7 @@ def close_voting(motion: Motion, actor: User | None, now: datetime | None = None
         },
     )
     if motion.negotiation is not None:
-        from app.negotiations import operations as negotiations
-
-        negotiations.congress_result(motion.negotiation, result.failed_items)
+        negotiation_operations.congress_result(motion.negotiation, result.failed_items)
     return result
 
 
@@ -484,15 +493,16 @@ def close_due_motions(now: datetime) -> int:
 
 
 def cancel_motion(motion: Motion, actor: User) -> None:
-    """Withdraw a motion before or during its vote; its ballots, if any, are never counted."""
+    """Withdraw a motion before or during its vote; its ballots, if any, are never counted.
+
+    A contract draft's motion hands the draft back: its negotiation returns to `agreed`, to be
+    submitted to another sitting (集体合同规定 Art 36)."""
     motion = _lock_motion(motion, share=False)
-    if motion.negotiation is not None:
-        # The negotiation waits in `in_congress` for this vote's result (集体合同规定 Art 36);
-        # cancelling would strand it, so the congress closes the vote instead.
-        raise Conflict(_("A contract draft's motion is voted on and closed, not cancelled."))
     _transition(motion, "cancel_motion", actor, motion.session.congress.enterprise_id)
     motion.closed_at = clock.now()
     db.session.flush()
+    if motion.negotiation is not None:
+        negotiation_operations.withdraw_from_congress(motion.negotiation, motion)
 
 
 # --- the congress and its roster (职工代表名单) ---------------------------------------------------
@@ -689,6 +699,33 @@ def deactivate_delegate(delegate: Delegate, actor: User | None) -> None:
     record(
         delegate.congress,
         "delegate_deactivated",
+        actor,
+        data={"delegate_id": delegate.id, "employee_no": delegate.employee_no},
+    )
+
+
+def reactivate_delegate(delegate: Delegate, actor: User | None) -> None:
+    """Put a deactivated delegate back on the active roster (恢复代表资格), with the delegate
+    role if they lost it, as `add_delegate` gives it.
+
+    Nobody can have taken their place meanwhile: a user and an employee number are on a
+    congress's roster once, deactivated delegates included (the unique constraints on
+    `delegates`), so it is this row that comes back."""
+    congress = delegate.congress
+    _check_secretary(actor, congress.enterprise_id)
+    if delegate.active:
+        raise Conflict(_("%(name)s is on the active roster already.", name=delegate.name))
+    user = delegate.user
+    if congress.enterprise_id not in user.enterprise_ids:
+        # Back on the roster, they would count towards the quorum but could not see the vote.
+        raise Conflict(_("%(name)s is no longer a member of this enterprise.", name=delegate.name))
+    if not user.has_role(congress.enterprise_id, Role.DELEGATE):
+        auth_operations.add_membership(user, congress.enterprise, Role.DELEGATE, actor)
+    delegate.active = True
+    db.session.flush()
+    record(
+        congress,
+        "delegate_reactivated",
         actor,
         data={"delegate_id": delegate.id, "employee_no": delegate.employee_no},
     )

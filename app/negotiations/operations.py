@@ -1215,6 +1215,12 @@ def submit_to_congress(negotiation: Negotiation, actor: User) -> None:
     _transition(negotiation, "submit_to_congress", actor)
 
 
+def withdraw_from_congress(negotiation: Negotiation, motion) -> None:
+    """The congress cancelled the draft's motion before a result: the agreed draft waits to be
+    submitted again."""
+    _transition(negotiation, "withdraw_from_congress", None, data={"motion_id": motion.id})
+
+
 def congress_result(negotiation: Negotiation, failed_items: list[int]) -> None:
     """Every item passed: ratified. Otherwise back to the talks with the failed items marked,
     and both acceptances lapse (集体合同规定 Art 36-37)."""

@@ -4,6 +4,8 @@ draft ratified by the congress."""
 import pytest
 import sqlalchemy as sa
 
+from app.audit.operations import history
+from app.auth import operations as auth_operations
 from app.congress import operations as ops
 from app.congress.models import Ballot, Participation
 from app.extensions import db
@@ -40,6 +42,12 @@ def sitting(make, world):
     check_in(sitting, 25)
     db.session.commit()
     return sitting
+
+
+@pytest.fixture
+def scheduled(make, world):
+    """A sitting of the congress that has not opened yet."""
+    return build_sitting(make, enterprise=world.enterprise)
 
 
 def test_a_motion_is_voted_and_counted_through_the_api(api, sitting):
@@ -131,7 +139,6 @@ def test_a_contract_draft_passed_through_the_api_ratifies_the_negotiation(
     assert (motion["negotiation_id"], motion["ballot_kind"]) == (negotiation.id, "secret")
     path = f"/motions/{motion['id']}"
     secretary = api(sitting.secretary)
-    error(secretary.post(f"{path}/cancel"), 409)
     ok(secretary.post(f"{path}/open"))
     yes = {str(item["number"]): "yes" for item in motion["items"]}
     for user in sitting.delegates[:16]:
@@ -144,3 +151,88 @@ def test_a_contract_draft_passed_through_the_api_ratifies_the_negotiation(
         "subject": negotiation.subject,
         "state": "ratified",
     }
+
+
+# --- cancelling a sitting, reactivating a delegate ----------------------------------------------
+
+
+def test_the_secretary_cancels_a_scheduled_session_through_the_api(api, scheduled):
+    path = f"/sessions/{scheduled.session.id}"
+    secretary = api(scheduled.secretary)
+    assert ok(secretary.get(path))["allowed_actions"] == ["open_session", "cancel_session"]
+    assert ok(api(scheduled.delegates[0]).get(path))["allowed_actions"] == []
+    body = ok(secretary.post(f"{path}/cancel"))
+    assert (body["state"], body["allowed_actions"]) == ("cancelled", [])
+    event = history(scheduled.session)[-1]
+    assert (event.action, event.from_state, event.to_state) == (
+        "cancel_session",
+        "scheduled",
+        "cancelled",
+    )
+
+
+@pytest.mark.parametrize(
+    ("case", "reason"),
+    [
+        ("in session", "cannot cancel the session while the session is in session"),
+        ("a motion to vote on", "cancel the session's motions first (still to be voted on: 1)"),
+    ],
+)
+def test_a_session_that_cannot_be_cancelled_says_why(api, scheduled, case, reason):
+    session = scheduled.session
+    if case == "in session":
+        ops.open_session(session, scheduled.secretary)
+    else:
+        ops.create_motion(session, scheduled.secretary, title="议案", items=[("一", "")])
+    db.session.commit()
+    before = session.state
+    body = error(api(scheduled.secretary).post(f"/sessions/{session.id}/cancel"), 409)
+    assert reason in body["message"]
+    assert session.state == before
+
+
+def test_the_secretary_reactivates_a_delegate_through_the_api(api, scheduled):
+    secretary = api(scheduled.secretary)
+    delegate = scheduled.congress.delegates[0]
+    congress = f"/congresses/{scheduled.congress.id}"
+    assert ok(secretary.post(f"/delegates/{delegate.id}/deactivate"))["active"] is False
+    assert ok(secretary.get(congress))["delegates"] == TOTAL - 1
+    body = ok(secretary.post(f"/delegates/{delegate.id}/reactivate"))
+    assert (body["id"], body["active"]) == (delegate.id, True)
+    assert ok(secretary.get(congress))["delegates"] == TOTAL
+    assert [e.action for e in history(scheduled.congress)][-2:] == [
+        "delegate_deactivated",
+        "delegate_reactivated",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("case", "reason"),
+    [
+        ("active", "is on the active roster already."),
+        ("no longer a member", "is no longer a member of this enterprise."),
+    ],
+)
+def test_a_delegate_who_cannot_be_reactivated_says_why(api, scheduled, case, reason):
+    delegate = scheduled.congress.delegates[0]
+    if case == "no longer a member":
+        ops.deactivate_delegate(delegate, scheduled.secretary)
+        for membership in list(delegate.user.memberships):
+            auth_operations.remove_membership(membership, scheduled.secretary)
+    db.session.commit()
+    body = error(api(scheduled.secretary).post(f"/delegates/{delegate.id}/reactivate"), 409)
+    assert body["message"] == f"{delegate.name} {reason}"
+    assert delegate.active is (case == "active")
+
+
+def test_only_the_organisers_cancel_a_session_or_reactivate_a_delegate(api, scheduled, world):
+    delegate = scheduled.congress.delegates[0]
+    ops.deactivate_delegate(delegate, scheduled.secretary)
+    db.session.commit()
+    for path in (
+        f"/sessions/{scheduled.session.id}/cancel",
+        f"/delegates/{delegate.id}/reactivate",
+    ):
+        error(api(scheduled.delegates[1]).post(path), 403)
+        error(api(world.outsider).post(path), 404)
+    assert scheduled.session.state == "scheduled" and not delegate.active

@@ -10,10 +10,12 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from app.audit.operations import history
+from app.auth import operations as auth_operations
 from app.congress import operations as ops
 from app.congress.models import Delegate
 from app.extensions import db
-from tests.congress.conftest import check_in
+from tests.congress.conftest import TOTAL, check_in
 
 HEADERS_ZH = ["工号", "姓名", "用户名", "选区", "管理人员", "性别"]
 HEADERS_EN = ["employee_no", "name", "username", "constituency", "is_manager", "gender"]
@@ -217,6 +219,56 @@ def test_the_secretary_adds_and_deactivates_a_delegate_on_the_web(client, login_
     assert congress.active_delegates == []
 
 
+def test_the_secretary_reactivates_a_delegate_on_the_web(client, login_as, sitting):
+    delegate, other = sitting.congress.delegates[:2]
+    ops.deactivate_delegate(delegate, sitting.secretary)
+    db.session.commit()
+    login_as(sitting.secretary)
+    page = client.get(f"/enterprises/{sitting.enterprise.id}/congress?lang=en").get_data(
+        as_text=True
+    )
+    assert f'action="/delegates/{delegate.id}/reactivate"' in page
+    assert f'action="/delegates/{other.id}/reactivate"' not in page  # active: no button
+
+    response = client.post(f"/delegates/{delegate.id}/reactivate")
+    assert response.status_code == 302
+    assert delegate.active and len(sitting.congress.active_delegates) == TOTAL
+    event = history(sitting.congress)[-1]
+    assert (event.action, event.actor_id, event.data) == (
+        "delegate_reactivated",
+        sitting.secretary.id,
+        {"delegate_id": delegate.id, "employee_no": delegate.employee_no},
+    )
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"{delegate.name} is back on the active roster." in page
+    assert f'action="/delegates/{delegate.id}/deactivate"' in page
+
+    again = client.post(f"/delegates/{delegate.id}/reactivate")
+    assert again.status_code == 409
+    assert f"{delegate.name} is on the active roster already." in again.get_data(as_text=True)
+
+
+def test_a_reactivated_delegate_gets_back_the_delegate_role(organised):
+    enterprise, secretary, members, congress = organised
+    member = members[0]
+    delegate = ops.add_delegate(
+        congress,
+        secretary,
+        username=member.username,
+        employee_no="A1",
+        name="张三",
+        constituency="二车间",
+        is_manager=False,
+        gender="female",
+    )
+    ops.deactivate_delegate(delegate, secretary)
+    role = next(m for m in member.memberships if m.role == "delegate")
+    auth_operations.remove_membership(role, secretary)
+    assert not member.has_role(enterprise.id, "delegate")
+    ops.reactivate_delegate(delegate, secretary)
+    assert delegate.active and member.has_role(enterprise.id, "delegate")
+
+
 def test_the_roster_template_has_the_headers(client, login_as, organised):
     from openpyxl import load_workbook
 
@@ -256,6 +308,56 @@ def test_the_secretary_schedules_and_opens_a_session_on_the_web(client, login_as
     assert f'action="/sessions/{session.id}/adjourn"' in page
     assert client.post(f"/sessions/{session.id}/adjourn").status_code == 302
     assert session.state == "adjourned"
+
+
+def test_the_secretary_cancels_a_scheduled_session_on_the_web(client, login_as, sitting):
+    session = sitting.session
+    login_as(sitting.secretary)
+    page = client.get(f"/sessions/{session.id}?lang=en").get_data(as_text=True)
+    assert f'action="/sessions/{session.id}/cancel"' in page
+    response = client.post(f"/sessions/{session.id}/cancel")
+    assert response.status_code == 302
+    assert session.state == "cancelled"
+    event = history(session)[-1]
+    assert (event.action, event.from_state, event.to_state, event.actor_id) == (
+        "cancel_session",
+        "scheduled",
+        "cancelled",
+        sitting.secretary.id,
+    )
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The session is cancelled." in page
+    assert 'id="actions"' not in page  # a cancelled session offers nothing more
+
+
+def test_a_session_in_session_cannot_be_cancelled(client, login_as, sitting):
+    session = sitting.session
+    ops.open_session(session, sitting.secretary)
+    db.session.commit()
+    login_as(sitting.secretary)
+    page = client.get(f"/sessions/{session.id}?lang=en").get_data(as_text=True)
+    assert f'action="/sessions/{session.id}/cancel"' not in page
+    response = client.post(f"/sessions/{session.id}/cancel")
+    assert response.status_code == 409
+    assert "cannot cancel the session while the session is in session" in response.get_data(
+        as_text=True
+    )
+    assert session.state == "in_session"
+
+
+def test_a_session_is_cancelled_only_once_its_motions_are(client, login_as, sitting):
+    session = sitting.session
+    motion = ops.create_motion(session, sitting.secretary, title="议案", items=[("一", "")])
+    db.session.commit()
+    login_as(sitting.secretary)
+    client.get("/?lang=en")
+    response = client.post(f"/sessions/{session.id}/cancel")
+    assert response.status_code == 409
+    assert "motions first (still to be voted on: 1)" in response.get_data(as_text=True)
+    assert session.state == "scheduled"
+    assert client.post(f"/motions/{motion.id}/cancel").status_code == 302
+    assert client.post(f"/sessions/{session.id}/cancel").status_code == 302
+    assert (motion.state, session.state) == ("cancelled", "cancelled")
 
 
 def test_a_delegate_checks_in_with_the_code_on_the_web(client, login_as, sitting):
@@ -368,6 +470,11 @@ def test_an_outsider_sees_nothing(client, login_as, make, sitting, api_token):
         f"/sessions/{session.id}/check-in",
     ):
         assert client.get(url).status_code == 404, url
+    for url in (
+        f"/sessions/{session.id}/cancel",
+        f"/delegates/{sitting.congress.delegates[0].id}/reactivate",
+    ):
+        assert client.post(url).status_code == 404, url
     headers = api_token(outsider)
     assert client.get(f"/api/v1/sessions/{session.id}", headers=headers).status_code == 404
     response = client.post(
@@ -381,15 +488,22 @@ def test_an_outsider_sees_nothing(client, login_as, make, sitting, api_token):
 def test_a_delegate_may_not_run_the_congress(client, login_as, sitting, api_token):
     delegate = sitting.delegates[0]
     session, congress = sitting.session, sitting.congress
+    ops.deactivate_delegate(congress.delegates[2], sitting.secretary)
+    db.session.commit()
     login_as(delegate)
-    assert client.get(f"/sessions/{session.id}").status_code == 200
+    page = client.get(f"/sessions/{session.id}").get_data(as_text=True)
+    assert f"/sessions/{session.id}/cancel" not in page
+    page = client.get(f"/enterprises/{sitting.enterprise.id}/congress").get_data(as_text=True)
+    assert "/reactivate" not in page
     for url in (
         f"/sessions/{session.id}/open",
+        f"/sessions/{session.id}/cancel",
         f"/sessions/{session.id}/attendance",
         f"/congresses/{congress.id}/roster",
         f"/congresses/{congress.id}/delegates",
         f"/congresses/{congress.id}/sessions",
         f"/delegates/{congress.delegates[1].id}/deactivate",
+        f"/delegates/{congress.delegates[2].id}/reactivate",
     ):
         assert client.post(url, data={}).status_code == 403, url
     assert client.get(f"/sessions/{session.id}/screen").status_code == 403
@@ -398,4 +512,4 @@ def test_a_delegate_may_not_run_the_congress(client, login_as, sitting, api_toke
         f"/api/v1/sessions/{session.id}/open", json={}, headers=api_token(delegate)
     )
     assert response.status_code == 403
-    assert session.state == "scheduled"
+    assert session.state == "scheduled" and not congress.delegates[2].active

@@ -51,6 +51,7 @@ class Thing:
 # Keyword arguments that satisfy each trigger's guards: 20 of 30 delegates is just a quorum.
 VALID = {
     "adjourn": {"open_motions": 0},
+    "cancel_session": {"draft_motions": 0},
     "open_voting": {
         "session_state": "in_session",
         "present": 20,
@@ -129,6 +130,12 @@ def test_a_motion_with_a_single_item_may_open():
             "in_session",
             {"open_motions": 3},
             "close the open motions first (still open: 3)",
+        ),
+        (
+            "cancel_session",
+            "scheduled",
+            {"draft_motions": 2},
+            "cancel the session's motions first (still to be voted on: 2)",
         ),
         (
             "open_voting",
@@ -259,6 +266,7 @@ def test_a_trigger_fired_on_the_wrong_kind_of_object_is_a_programming_error(trig
     ("trigger", "source", "missing"),
     [
         ("adjourn", "in_session", "open_motions"),
+        ("cancel_session", "scheduled", "draft_motions"),
         ("open_voting", "draft", "session_state"),
         ("open_voting", "draft", "items"),
         ("open_voting", "draft", "present"),
@@ -682,8 +690,8 @@ def _trigger(data, machine, state: str, all_triggers: list[str], cancel: str) ->
 class RandomCongress(RuleBasedStateMachine):
     """A session with three motions; random triggers with random arguments.
 
-    The application passes the true session state and the true count of open motions; the
-    delegates present, the roster size and the items are random.
+    The application passes the true session state and the true counts of open and draft
+    motions; the delegates present, the roster size and the items are random.
     """
 
     def __init__(self):
@@ -698,12 +706,20 @@ class RandomCongress(RuleBasedStateMachine):
     def _open_motions(self) -> int:
         return sum(motion.state == "open" for motion in self.motions)
 
+    def _draft_motions(self) -> int:
+        return sum(motion.state == "draft" for motion in self.motions)
+
     @rule(data=st.data())
     def fire_a_session_trigger(self, data):
         before = self.session.state
         trigger = _trigger(data, session_machine, before, SESSION_TRIGGERS, "cancel_session")
         try:
-            fire(self.session, trigger, open_motions=self._open_motions())
+            fire(
+                self.session,
+                trigger,
+                open_motions=self._open_motions(),
+                draft_motions=self._draft_motions(),
+            )
         except TransitionNotAllowed:
             assert self.session.state == before
         else:
@@ -737,6 +753,11 @@ class RandomCongress(RuleBasedStateMachine):
     def an_open_motion_has_its_session_sitting(self):
         if self._open_motions():
             assert self.session.state == "in_session"
+
+    @invariant()
+    def a_cancelled_session_leaves_no_motion_to_vote_on(self):
+        if self.session.state == "cancelled":
+            assert self._draft_motions() == 0 and self._open_motions() == 0
 
     @invariant()
     def a_motion_opened_only_in_session_with_quorum_and_items(self):

@@ -68,6 +68,7 @@ VALID = {
         ("submit_to_congress", "agreed", "in_congress"),
         ("ratify", "in_congress", "ratified"),
         ("reject", "in_congress", "negotiating"),
+        ("withdraw_from_congress", "in_congress", "agreed"),
     ],
 )
 def test_trigger_moves_from_its_source_to_its_dest(trigger, source, dest):
@@ -308,7 +309,7 @@ def test_guard_without_its_keyword_argument_is_a_programming_error():
         ("agreed", {"employer"}, ["reopen"]),
         ("agreed", {"secretary"}, ["submit_to_congress"]),
         ("in_congress", {"union", "employer", "secretary"}, []),
-        ("in_congress", {"system"}, ["ratify", "reject"]),
+        ("in_congress", {"system"}, ["ratify", "reject", "withdraw_from_congress"]),
         ("ratified", ALL_ROLES, []),
         ("abandoned", ALL_ROLES, []),
     ],
@@ -366,6 +367,7 @@ def test_diagram_shows_every_transition_of_the_negotiation():
         "    agreed --> in_congress: submit_to_congress\n"
         "    in_congress --> ratified: ratify\n"
         "    in_congress --> negotiating: reject\n"
+        "    in_congress --> agreed: withdraw_from_congress\n"
         "    ratified --> [*]\n"
         "    abandoned --> [*]"
     )
@@ -401,6 +403,7 @@ class RandomNegotiation(RuleBasedStateMachine):
         super().__init__()
         self.negotiation = Negotiation()
         self.entered_by: tuple[str, dict] | None = None
+        self.agreement: dict | None = None
 
     @rule(data=st.data(), kwargs=GUARD_KWARGS)
     def fire_a_trigger(self, data, kwargs):
@@ -418,12 +421,15 @@ class RandomNegotiation(RuleBasedStateMachine):
             assert trigger in machine.get_triggers(before)
             if self.negotiation.state != before:
                 self.entered_by = (trigger, kwargs)
+            if trigger == "agree":
+                self.agreement = kwargs
 
     @precondition(lambda self: self.negotiation.state in TERMINAL)
     @rule()
     def open_a_new_negotiation(self):
         self.negotiation = Negotiation()
         self.entered_by = None
+        self.agreement = None
 
     @invariant()
     def state_is_known(self):
@@ -444,10 +450,11 @@ class RandomNegotiation(RuleBasedStateMachine):
     @invariant()
     def agreed_only_on_one_accepted_proposal(self):
         if self.negotiation.state == "agreed":
-            trigger, kwargs = self.entered_by
-            assert trigger == "agree"
-            assert kwargs["union_accepted"] is not None
-            assert kwargs["union_accepted"] == kwargs["employer_accepted"]
+            # entered by `agree`, or by a withdrawal from the congress of the draft agreed so
+            trigger, _ = self.entered_by
+            assert trigger in ("agree", "withdraw_from_congress")
+            assert self.agreement["union_accepted"] is not None
+            assert self.agreement["union_accepted"] == self.agreement["employer_accepted"]
 
 
 RandomNegotiation.TestCase.settings = settings(max_examples=200, stateful_step_count=60)
