@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from app.config import INSTANCE_PATH, PROJECT_ROOT, Config, instance_secret_key
+from app.config import INSTANCE_PATH, PROJECT_ROOT, Config, instance_secret, instance_secret_key
 
 
 def create_app(config: type[Config] | dict | None = None) -> Flask:
@@ -19,6 +19,8 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.config.from_object(config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key()
+    if not app.config.get("CA_PASSPHRASE"):
+        app.config["CA_PASSPHRASE"] = instance_secret("ACCORD_CA_PASSPHRASE", "ca_passphrase")
 
     from app.setup import init_app
 

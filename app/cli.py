@@ -81,11 +81,28 @@ def tick_command():
     click.echo(", ".join(lines) + ".")
 
 
+@accord_cli.command("init-ca")
+def init_ca_command():
+    """Create this deployment's signing CA (once; its key encrypted under ACCORD_CA_PASSPHRASE)
+    and print its certificate's SHA-256 fingerprint, to publish for whoever verifies contracts."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    from app.auth.operations import signing_authority
+
+    with unit_of_work():
+        authority = signing_authority()
+    certificate = x509.load_pem_x509_certificate(authority.cert_pem)
+    click.echo(f"Signing CA: {certificate.subject.rfc4514_string()}")
+    click.echo(f"SHA-256 fingerprint: {certificate.fingerprint(hashes.SHA256()).hex(':')}")
+
+
 # name → (module, machine attribute)
 WORKFLOWS = {
     "negotiation": ("workflows.negotiation", "machine"),
     "congress-session": ("workflows.congress", "SESSION_MACHINE"),
     "congress-motion": ("workflows.congress", "MOTION_MACHINE"),
+    "contract": ("workflows.contract", "machine"),
 }
 
 

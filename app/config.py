@@ -17,9 +17,14 @@ def _flag(name: str, default: bool = False) -> bool:
 
 def instance_secret_key(instance_path: Path = INSTANCE_PATH) -> str:
     """Return SECRET_KEY from the environment, else a random key kept in instance/ (mode 0600)."""
-    if key := os.environ.get("SECRET_KEY"):
+    return instance_secret("SECRET_KEY", "secret_key", instance_path)
+
+
+def instance_secret(variable: str, filename: str, instance_path: Path = INSTANCE_PATH) -> str:
+    """The environment variable's value, else a random secret kept in instance/ (mode 0600)."""
+    if key := os.environ.get(variable):
         return key
-    path = instance_path / "secret_key"
+    path = instance_path / filename
     if not path.exists():
         instance_path.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -60,6 +65,16 @@ class Config:
     # Absolute links in emails (no request to take the host from).
     SERVER_BASE_URL = os.environ.get("SERVER_BASE_URL", "http://127.0.0.1:5000")
 
+    # The signing CA's private key is encrypted under this passphrase; when it is not set, a
+    # random one is kept in instance/ca_passphrase (mode 0600) — back it up with the database.
+    CA_PASSPHRASE = os.environ.get("ACCORD_CA_PASSPHRASE")
+    # The signature stamp's font, cut from Noto Sans CJK once and kept here.
+    FONT_CACHE_DIR = Path(os.environ.get("ACCORD_FONT_CACHE_DIR", INSTANCE_PATH / "fonts"))
+    # Failed signing attempts (wrong password or name) a person may make.
+    SIGNING_RATE_LIMIT = os.environ.get("SIGNING_RATE_LIMIT", "5 per 15 minutes")
+    # The largest PDF the public verification page reads.
+    VERIFY_MAX_BYTES = int(os.environ.get("VERIFY_MAX_BYTES", 8 * 1024 * 1024))
+
     # Seconds between background ticks in the web process; 0 = off (run `flask accord tick`
     # from cron instead, as in production).
     TICK_EVERY = int(os.environ.get("ACCORD_TICK_EVERY", 0))
@@ -79,3 +94,6 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = None
     TICK_EVERY = 0
+    CA_PASSPHRASE = "test-ca-passphrase"
+    # Built once per machine, shared by test runs (the stamp font takes seconds to cut).
+    FONT_CACHE_DIR = PROJECT_ROOT / ".pytest_cache" / "d" / "accord-stamp-font"

@@ -34,7 +34,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
 
-    from app import audit, auth, congress, negotiations, notifications, orgs  # noqa: F401
+    from app import audit, auth, congress, contracts, negotiations, notifications, orgs  # noqa: F401
     from app.api import init_api
     from app.auth.views import admin_bp as admin_users_bp
     from app.auth.views import bp as auth_bp

@@ -46,7 +46,21 @@ def motions_closing(today: date) -> list[str]:
     return [f"{_counted(closed, 'motion')} closed at their closing time"]
 
 
-STEPS: list[Step] = [negotiation_deadlines, motions_closing]
+def contract_deadlines(today: date) -> list[str]:
+    """Deemed approvals, filing and publication reminders, renewal windows, expiry."""
+    from app.contracts.operations import tick
+
+    done = tick(today, clock.now())
+    return [
+        f"{_counted(done['deemed_approved'], 'contract')} deemed approved",
+        f"{_counted(done['filing_reminders'], 'filing reminder')} sent",
+        f"{_counted(done['publication_reminders'], 'publication reminder')} sent",
+        f"{_counted(done['renewal_windows'], 'renewal window')} opened",
+        f"{_counted(done['expired'], 'contract')} expired",
+    ]
+
+
+STEPS: list[Step] = [negotiation_deadlines, motions_closing, contract_deadlines]
 
 
 def run_tick(today: date | None = None) -> list[str]:

@@ -61,6 +61,7 @@ ACTION_LABELS = {
     "ratify": N_("ratify the draft"),
     "reject": N_("send the draft back to the talks"),
     "withdraw_from_congress": N_("withdraw the draft from the workers' congress"),
+    "renegotiate": N_("reopen the talks on the contract"),
 }
 
 EITHER_SIDE = frozenset({"union", "employer"})
@@ -283,6 +284,9 @@ TRANSITIONS = [
         "dest": "agreed",
         "roles": SYSTEM,
     },
+    # The labour administration objected to the contract (集体合同规定 Art 46), or a chief
+    # refused to sign it: the parties negotiate again, and refile.
+    {"trigger": "renegotiate", "source": "ratified", "dest": "negotiating", "roles": SYSTEM},
 ]
 
 machine = Machine(

@@ -8,7 +8,15 @@ from enum import StrEnum
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -136,3 +144,50 @@ class ApiToken(db.Model):
     @staticmethod
     def hash(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
+
+
+class SigningAuthority(db.Model):
+    """This deployment's own certificate authority (签名证书颁发机构): it certifies every signer's
+    key. Its private key is stored encrypted under the configured passphrase
+    (ACCORD_CA_PASSPHRASE); one row, created by `flask accord init-ca` or on first use."""
+
+    __tablename__ = "signing_authorities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cert_pem: Mapped[bytes] = mapped_column(LargeBinary)
+    encrypted_key_pem: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SigningKey(db.Model):
+    """A person's signing key pair and certificate (个人签名密钥与证书). The private key is
+    encrypted under a key derived from the person's password, so only they can use it, by
+    re-entering the password when they sign. A new key replaces the old one (`retired_at`);
+    signatures made with the old one stay valid, since its certificate was valid when they were
+    made."""
+
+    __tablename__ = "signing_keys"
+    __table_args__ = (
+        # One key in use per person.
+        Index(
+            "uq_signing_keys_user_in_use",
+            "user_id",
+            unique=True,
+            sqlite_where=text("retired_at IS NULL"),
+            postgresql_where=text("retired_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    authority_id: Mapped[int] = mapped_column(ForeignKey("signing_authorities.id"))
+    cert_pem: Mapped[bytes] = mapped_column(LargeBinary)
+    encrypted_key: Mapped[bytes] = mapped_column(LargeBinary)
+    serial: Mapped[str] = mapped_column(String(48), unique=True)
+    fingerprint_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    not_after: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -5,12 +5,22 @@ from __future__ import annotations
 import secrets
 from functools import cache
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 
 from app.audit.operations import record
-from app.auth.models import ApiToken, GlobalRole, Membership, Role, User
+from app.auth import keys
+from app.auth.models import (
+    ApiToken,
+    GlobalRole,
+    Membership,
+    Role,
+    SigningAuthority,
+    SigningKey,
+    User,
+)
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
@@ -129,21 +139,114 @@ def update_profile(user: User, *, full_name: str, email: str | None, locale: str
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
+    """The user's own change; their signing key is re-encrypted under the new password."""
     if not user.check_password(current_password):
         raise InvalidInput("current_password", _("The current password is wrong."))
     _check_password_strength(new_password, "new_password")
     user.set_password(new_password)
+    key = signing_key_in_use(user)
+    if key is not None:
+        try:
+            key.encrypted_key = keys.reencrypt_signing_key(
+                key.encrypted_key, current_password, new_password
+            )
+        except keys.WrongPassword:
+            # Encrypted under an earlier password (set by an administrator): a new key is
+            # issued at the next signature.
+            key.retired_at = utcnow()
     db.session.flush()
     record(user, "password_changed", user)
 
 
 def reset_password(user: User, new_password: str, actor: User) -> None:
-    """An administrator sets a new password (the user is told in their inbox)."""
+    """An administrator sets a new password (the user is told in their inbox).
+
+    The old signing key cannot be unlocked without the old password: it is retired and a new
+    key and certificate are issued under the new password. Signatures made with the old key
+    stay valid: its certificate was valid when they were made."""
     _check_password_strength(new_password)
     user.set_password(new_password)
+    old = signing_key_in_use(user)
+    if old is not None:
+        old.retired_at = utcnow()
+        db.session.flush()
+        issue_signing_key(user, new_password)
     db.session.flush()
     record(user, "password_reset", actor)
     notify([user], "password_reset")
+
+
+# --- signing keys (签名密钥) and this deployment's CA ---------------------------------------------
+
+
+def signing_authority() -> SigningAuthority:
+    """This deployment's CA, created on first use (or by `flask accord init-ca`)."""
+    authority = db.session.scalar(select(SigningAuthority).order_by(SigningAuthority.id))
+    if authority is None:
+        material = keys.create_ca(current_app.config["CA_PASSPHRASE"])
+        authority = SigningAuthority(
+            cert_pem=material.cert_pem, encrypted_key_pem=material.encrypted_key_pem
+        )
+        db.session.add(authority)
+        db.session.flush()
+        record(authority, "ca_created", None)
+    return authority
+
+
+def signing_key_in_use(user: User) -> SigningKey | None:
+    return db.session.scalar(
+        select(SigningKey).where(SigningKey.user_id == user.id, SigningKey.retired_at.is_(None))
+    )
+
+
+def issue_signing_key(user: User, password: str) -> SigningKey:
+    """A new key pair and certificate for `user`, the key encrypted under `password`."""
+    authority = signing_authority()
+    try:
+        ca_cert, ca_key = keys.load_ca(
+            keys.CaMaterial(authority.cert_pem, authority.encrypted_key_pem),
+            current_app.config["CA_PASSPHRASE"],
+        )
+    except keys.WrongPassphrase:
+        raise RuntimeError(
+            "ACCORD_CA_PASSPHRASE does not open the signing CA's key stored in the database"
+        ) from None
+    material = keys.issue_signing_key(
+        ca_cert,
+        ca_key,
+        user_id=user.id,
+        username=user.username,
+        full_name=user.full_name,
+        password=password,
+    )
+    key = SigningKey(
+        user_id=user.id,
+        authority_id=authority.id,
+        cert_pem=material.cert_pem,
+        encrypted_key=material.encrypted_key,
+        serial=format(material.serial, "x"),
+        fingerprint_sha256=material.fingerprint_sha256,
+        not_before=material.not_before,
+        not_after=material.not_after,
+    )
+    db.session.add(key)
+    db.session.flush()
+    record(user, "signing_key_issued", user, data={"fingerprint": key.fingerprint_sha256})
+    return key
+
+
+def unlocked_signing_key(user: User, password: str) -> tuple[SigningKey, object]:
+    """The user's key in use and its private key, opened with their password (checked by the
+    caller); issued now when they have none yet or theirs was made under an earlier password."""
+    key = signing_key_in_use(user)
+    if key is not None:
+        try:
+            return key, keys.unlock_signing_key(key.encrypted_key, password)
+        except keys.WrongPassword:
+            key.retired_at = utcnow()
+            db.session.flush()
+    key = issue_signing_key(user, password)
+    return key, keys.unlock_signing_key(key.encrypted_key, password)
 
 
 def add_membership(user: User, enterprise, role: str, actor: User) -> Membership:

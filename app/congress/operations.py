@@ -32,6 +32,7 @@ from app.congress.models import (
     new_ballot_id,
 )
 from app.congress.roster import RosterRejected, RosterReport
+from app.contracts import operations as contract_operations
 from app.db import insert_unless_present, transaction_cache, utcnow
 from app.errors import Conflict, InvalidInput, NotPermitted, translate
 from app.extensions import db
@@ -448,6 +449,8 @@ def close_voting(motion: Motion, actor: User | None, now: datetime | None = None
     )
     if motion.negotiation is not None:
         negotiation_operations.congress_result(motion.negotiation, result.failed_items)
+        if motion.negotiation.state == "ratified":
+            contract_operations.create_contract(motion.negotiation, motion)
     return result
 
 

@@ -16,6 +16,7 @@ from weasyprint import HTML
 from app.clock import CHINA
 from app.congress import operations as ops
 from app.congress.models import Motion
+from app.contracts.pdf import RefuseEveryURL
 from app.errors import translate
 from workflows import congress as workflow
 from workflows import negotiation as negotiation_workflow
@@ -104,13 +105,9 @@ def results_workbook(data: dict) -> bytes:
     return out.getvalue()
 
 
-def _refuse_every_url(url: str, *args, **kwargs):
-    raise ValueError(f"the resolution fetches nothing: {url}")
-
-
 def resolution_pdf(motion: Motion) -> bytes:
     """The resolution (决议) in Chinese, whatever the reader's language, from plain data."""
     with force_locale("zh"):
         data = motion_results(motion)
         html = render_template("pdf/resolution.html", **data)
-    return HTML(string=html, url_fetcher=_refuse_every_url).write_pdf()
+    return HTML(string=html, url_fetcher=RefuseEveryURL()).write_pdf()

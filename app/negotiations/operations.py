@@ -1215,6 +1215,14 @@ def submit_to_congress(negotiation: Negotiation, actor: User) -> None:
     _transition(negotiation, "submit_to_congress", actor)
 
 
+def renegotiate(negotiation: Negotiation, data: dict) -> None:
+    """The contract was returned with an objection (集体合同规定 Art 46) or refused at signing:
+    the talks reopen on the ratified draft, and both acceptances lapse."""
+    _transition(negotiation, "renegotiate", None, data=data)
+    negotiation.revision += 1
+    db.session.flush()
+
+
 def withdraw_from_congress(negotiation: Negotiation, motion) -> None:
     """The congress cancelled the draft's motion before a result: the agreed draft waits to be
     submitted again."""

@@ -58,6 +58,41 @@ KINDS = {
         "%(enterprise)s: both sides agreed the draft of “%(subject)s”; it goes "
         "to the workers' congress."
     ),
+    # contracts
+    "contract_ready": _l(
+        "%(enterprise)s: the congress approved “%(subject)s”; the contract is ready for both "
+        "chief representatives to sign."
+    ),
+    "contract_to_sign": _l(
+        "%(enterprise)s: the other side signed the contract “%(subject)s”; it awaits your "
+        "signature."
+    ),
+    "contract_signed": _l(
+        "%(enterprise)s: both sides signed the contract “%(subject)s”; file it with the labour "
+        "administration by %(due)s."
+    ),
+    "contract_void": _l(
+        "%(enterprise)s: a chief representative refused to sign “%(subject)s”; the talks reopen."
+    ),
+    "contract_filed": _l(
+        "%(enterprise)s filed the contract “%(subject)s” for review; object by %(due)s or it "
+        "takes effect."
+    ),
+    "contract_returned": _l(
+        "%(enterprise)s: the labour administration objected to “%(subject)s”: %(opinion)s"
+    ),
+    "contract_effective": _l(
+        "%(enterprise)s: the contract “%(subject)s” is in effect from %(effective_on)s; "
+        "publish it to all staff by %(due)s."
+    ),
+    "filing_due": _l("%(enterprise)s: the contract “%(subject)s” is to be filed by %(due)s."),
+    "publication_due": _l(
+        "%(enterprise)s: the contract “%(subject)s” is to be published to all staff by %(due)s."
+    ),
+    "renewal_open": _l(
+        "%(enterprise)s: the contract “%(subject)s” ends on %(end)s; either side may now ask "
+        "to renew it."
+    ),
 }
 
 

@@ -69,6 +69,7 @@ VALID = {
         ("ratify", "in_congress", "ratified"),
         ("reject", "in_congress", "negotiating"),
         ("withdraw_from_congress", "in_congress", "agreed"),
+        ("renegotiate", "ratified", "negotiating"),
     ],
 )
 def test_trigger_moves_from_its_source_to_its_dest(trigger, source, dest):
@@ -269,8 +270,16 @@ def test_trigger_not_valid_in_a_state_is_refused_naming_the_state(trigger, state
     assert negotiation.state == state
 
 
-@pytest.mark.parametrize("state", sorted(TERMINAL))
-@pytest.mark.parametrize("trigger", sorted(ROLES_FOR))
+@pytest.mark.parametrize(
+    ("state", "trigger"),
+    [
+        (state, trigger)
+        for state in sorted(TERMINAL)
+        for trigger in sorted(ROLES_FOR)
+        # the contract's return or refusal is the one way back from `ratified`
+        if (state, trigger) != ("ratified", "renegotiate")
+    ],
+)
 def test_nothing_moves_a_finished_negotiation(state, trigger):
     negotiation = Negotiation(state)
     with pytest.raises(TransitionNotAllowed):
@@ -310,7 +319,8 @@ def test_guard_without_its_keyword_argument_is_a_programming_error():
         ("agreed", {"secretary"}, ["submit_to_congress"]),
         ("in_congress", {"union", "employer", "secretary"}, []),
         ("in_congress", {"system"}, ["ratify", "reject", "withdraw_from_congress"]),
-        ("ratified", ALL_ROLES, []),
+        ("ratified", ALL_ROLES - {"system"}, []),
+        ("ratified", {"system"}, ["renegotiate"]),
         ("abandoned", ALL_ROLES, []),
     ],
 )
@@ -368,7 +378,7 @@ def test_diagram_shows_every_transition_of_the_negotiation():
         "    in_congress --> ratified: ratify\n"
         "    in_congress --> negotiating: reject\n"
         "    in_congress --> agreed: withdraw_from_congress\n"
-        "    ratified --> [*]\n"
+        "    ratified --> negotiating: renegotiate\n"
         "    abandoned --> [*]"
     )
 
@@ -438,7 +448,8 @@ class RandomNegotiation(RuleBasedStateMachine):
     @invariant()
     def finished_negotiation_offers_no_action(self):
         if self.negotiation.state in TERMINAL:
-            assert allowed_triggers(self.negotiation.state, ALL_ROLES) == []
+            # only the contract's return or refusal reopens a ratified negotiation
+            assert allowed_triggers(self.negotiation.state, ALL_ROLES - {"system"}) == []
 
     @invariant()
     def ratified_only_when_every_item_passed(self):
