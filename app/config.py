@@ -74,6 +74,8 @@ class Config:
     SIGNING_RATE_LIMIT = os.environ.get("SIGNING_RATE_LIMIT", "5 per 15 minutes")
     # The largest PDF the public verification page reads.
     VERIFY_MAX_BYTES = int(os.environ.get("VERIFY_MAX_BYTES", 8 * 1024 * 1024))
+    # Uploads to the public verification page per address.
+    VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
 
     # Seconds between background ticks in the web process; 0 = off (run `flask accord tick`
     # from cron instead, as in production).

@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
     from app.cli import accord_cli
     from app.congress.views import bp as congress_bp
+    from app.contracts.views import bp as contracts_bp
     from app.errors import register_error_handlers
     from app.negotiations.views import bp as negotiations_bp
     from app.notifications.views import bp as notifications_bp
@@ -53,6 +54,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(negotiations_bp)
     app.register_blueprint(congress_bp)
+    app.register_blueprint(contracts_bp)
     init_api(app)
     register_error_handlers(app)
     app.cli.add_command(accord_cli)

@@ -6,6 +6,8 @@ import re
 import pytest
 
 PUBLIC = {"static", "api-docs.openapi_json", "auth.login"}
+# The contract verification pages (验证) answer anyone, signed in or not.
+PUBLIC |= {"contracts.verify", "contracts.verify_code"}
 # Any signed-in user; what they see is their own.
 SIGNED_IN = {
     "orgs.home",
@@ -26,6 +28,8 @@ SIGNED_IN = {
     "api_negotiations.list_negotiations",
     "negotiations.index",
     "api_orgs.get_calendar",
+    "api_contracts.verify_upload",
+    "api_contracts.verify_code",
 }
 OWN_TOKEN = {"auth.revoke_token", "api_auth.revoke_token"}
 # Visible to the enterprise's members (and the federation); 404 for outsiders.
@@ -51,6 +55,14 @@ ENTERPRISE = {
     "api_congress.get_motion",
     "api_congress.get_results",
     "congress.show",
+    "contracts.show",
+    "contracts.contract_pdf",
+    "contracts.revision_pdf",
+    "api_contracts.get_contract",
+    "api_contracts.list_negotiation_contracts",
+    "api_contracts.list_enterprise_contracts",
+    "api_contracts.get_pdf",
+    "api_contracts.get_revision_pdf",
     "congress.show_session",
     "congress.roster_template",
     "api_congress.get_enterprise_congress",
@@ -124,6 +136,20 @@ ENTERPRISE_ACTION = {
     "negotiations.add_item",
     "negotiations.update_item",
     "negotiations.remove_item",
+    "contracts.sign",
+    "contracts.void",
+    "contracts.file_contract",
+    "contracts.approve",
+    "contracts.object_to",
+    "contracts.publish",
+    "contracts.renew",
+    "api_contracts.sign_contract",
+    "api_contracts.void_contract",
+    "api_contracts.file_contract",
+    "api_contracts.approve_contract",
+    "api_contracts.object_to_contract",
+    "api_contracts.record_publication",
+    "api_contracts.renew_contract",
     "congress.new_motion",
     "congress.submit_to_congress",
     "congress.open_motion",
@@ -186,6 +212,8 @@ ADMIN = {
     "api_audit.verify",
     "admin_orgs.calendar",
     "api_orgs.put_holiday_schedule",
+    "contracts.reviews",  # and the labour officers, of their region
+    "api_contracts.review_queue",  # and the labour officers, of their region
 }
 CLASSIFIED = (
     PUBLIC | SIGNED_IN | OWN_TOKEN | ENTERPRISE | ENTERPRISE_ADMIN | ENTERPRISE_ACTION | ADMIN
@@ -209,10 +237,12 @@ def world(make, db_session):
     token, _plain = create_token(token_owner, "t")
     negotiation = _negotiation_in_talks(make, enterprise)
     vote = _closed_motion(make, enterprise)
+    contract = _contract(negotiation["negotiation_id"], negotiation["grid_id"], enterprise)
     db_session.commit()
     return {
         **vote,
         **negotiation,
+        **contract,
         "enterprise_id": enterprise.id,
         "region_id": enterprise.region_id,
         "user_id": token_owner.id,
@@ -315,6 +345,34 @@ def _closed_motion(make, enterprise) -> dict:
         "session_id": session.id,
         "congress_id": congress.id,
         "delegate_id": congress.delegates[0].id,
+    }
+
+
+def _contract(negotiation_id: int, grid_id: int, enterprise) -> dict:
+    """A contract waiting for signatures; its "PDF" is a stand-in that is served, never parsed."""
+    import hashlib
+
+    from app.contracts.models import Contract, ContractRevision
+    from app.extensions import db
+
+    pdf = b"%PDF-1.7\n%%EOF\n"
+    contract = Contract(
+        negotiation_id=negotiation_id,
+        enterprise_id=enterprise.id,
+        grid_id=grid_id,
+        verification_code="MTRX-2345-6789",
+        term_years=1,
+    )
+    contract.revisions = [
+        ContractRevision(number=0, sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), pdf=pdf)
+    ]
+    db.session.add(contract)
+    db.session.flush()
+    return {
+        "contract_id": contract.id,
+        "revision_number": 0,
+        "number": 0,
+        "code": contract.verification_code,
     }
 
 

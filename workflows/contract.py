@@ -76,7 +76,7 @@ def _arg(event: EventData, name: str):
 
 def _first_signature(event: EventData) -> bool:
     signed = set(_arg(event, "signed_sides"))
-    if len(signed) != 1:
+    if len(signed) != 1 or not signed <= set(SIDES):
         raise TransitionNotAllowed(N_("the first signature is one side's"))
     return True
 

@@ -56,7 +56,7 @@ def require_token():
 
 
 def init_api(app: Flask) -> None:
-    from app.api import audit, auth, congress, negotiations, notifications, orgs
+    from app.api import audit, auth, congress, contracts, negotiations, notifications, orgs
 
     api.init_app(
         app,
@@ -66,7 +66,7 @@ def init_api(app: Flask) -> None:
         },
     )
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    for module in (auth, orgs, negotiations, congress, notifications, audit):
+    for module in (auth, orgs, negotiations, congress, contracts, notifications, audit):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix="/api/v1")
         # Per app, not on the shared blueprint object: create_app may run more than once.

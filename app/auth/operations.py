@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 
+from app import clock
 from app.audit.operations import record
 from app.auth import keys
 from app.auth.models import (
@@ -183,7 +184,7 @@ def signing_authority() -> SigningAuthority:
     """This deployment's CA, created on first use (or by `flask accord init-ca`)."""
     authority = db.session.scalar(select(SigningAuthority).order_by(SigningAuthority.id))
     if authority is None:
-        material = keys.create_ca(current_app.config["CA_PASSPHRASE"])
+        material = keys.create_ca(current_app.config["CA_PASSPHRASE"], now=clock.now())
         authority = SigningAuthority(
             cert_pem=material.cert_pem, encrypted_key_pem=material.encrypted_key_pem
         )
@@ -218,6 +219,7 @@ def issue_signing_key(user: User, password: str) -> SigningKey:
         username=user.username,
         full_name=user.full_name,
         password=password,
+        now=clock.now(),
     )
     key = SigningKey(
         user_id=user.id,

@@ -56,6 +56,8 @@ class Contract(db.Model):
     negotiation_id: Mapped[int] = mapped_column(ForeignKey("negotiations.id"), index=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
     motion_id: Mapped[int | None] = mapped_column(ForeignKey("motions.id"))
+    # The grid agreed when it was made: the talks may agree another after a return.
+    grid_id: Mapped[int] = mapped_column(ForeignKey("wage_grids.id"))
     state: Mapped[str] = mapped_column(String(16), default="drafted")
     # Printed on every page and behind the QR code: finds the contract from its paper copy.
     verification_code: Mapped[str] = mapped_column(String(16), unique=True)
@@ -86,6 +88,7 @@ class Contract(db.Model):
     renewal_negotiation = relationship("Negotiation", foreign_keys=[renewal_negotiation_id])
     enterprise = relationship("Enterprise")
     motion = relationship("Motion")
+    grid = relationship("WageGrid")
     reviewer = relationship("User", foreign_keys=[reviewer_id])
     revisions: Mapped[list[ContractRevision]] = relationship(
         back_populates="contract",
@@ -145,6 +148,9 @@ class ContractSignature(db.Model):
     side: Mapped[str] = mapped_column(String(8))
     signer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     signing_key_id: Mapped[int] = mapped_column(ForeignKey("signing_keys.id"))
+    # As on record when signing (and in the certificate); a later change of name does not
+    # rewrite who signed.
+    signer_name: Mapped[str] = mapped_column(String(64))
     revision_number: Mapped[int]
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ip: Mapped[str] = mapped_column(String(64), default="")

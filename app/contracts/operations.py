@@ -172,7 +172,7 @@ def _notify(users, kind: str, contract: Contract, **params) -> None:
 def contract_data(contract: Contract) -> dict:
     """The plain data the PDF template receives (app.contracts.pdf documents its shape)."""
     negotiation, enterprise = contract.negotiation, contract.enterprise
-    grid = negotiation.agreed_grid
+    grid = contract.grid
     motion = contract.motion
     with force_locale("zh"):
         clauses = [
@@ -277,6 +277,7 @@ def create_contract(negotiation: Negotiation, motion=None) -> Contract:
         enterprise=negotiation.enterprise,
         enterprise_id=negotiation.enterprise_id,
         motion=motion,
+        grid=negotiation.agreed_grid,
         state="drafted",
         verification_code=_verification_code(),
         term_years=negotiation.term_years,
@@ -360,6 +361,7 @@ def sign(
         side=side,
         signer_id=actor.id,
         signing_key_id=key.id,
+        signer_name=actor.full_name,
         revision_number=revision.number,
         signed_at=now,
         ip=(ip or "")[:64],
@@ -472,7 +474,7 @@ def _take_effect(contract: Contract, effective_on: date) -> None:
     contract.renewal_opens_on = term.renewal_opens_on
     contract.publication_due = workflow.publication_deadline(effective_on, profile)
     db.session.flush()
-    grid = contract.negotiation.agreed_grid
+    grid = contract.grid
     if grid is not None:
         # The contract's grid is now the grid in force: the next negotiation compares with it.
         negotiation_operations.set_current_grid(
@@ -674,9 +676,10 @@ def verify_upload(content: bytes) -> Verified:
 
 
 def contract_by_code(code: str) -> Contract | None:
-    return db.session.scalar(
-        select(Contract).where(Contract.verification_code == code.strip().upper())
-    )
+    """The contract with this verification code, typed with or without its hyphens."""
+    raw = "".join(ch for ch in code.upper() if ch.isalnum())
+    normal = "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+    return db.session.scalar(select(Contract).where(Contract.verification_code == normal))
 
 
 # --- reading -----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from app import clock
 from app.audit.operations import history
 from app.auth.models import Role
 from app.auth.operations import find_user
+from app.contracts import operations as contract_ops
 from app.errors import InvalidInput, NotPermitted, translate
 from app.extensions import db
 from app.forms import show_errors
@@ -301,6 +302,7 @@ def _render_show(negotiation: Negotiation, status: int = 200, **forms):
         history=events,
         may=May.of(negotiation),
         profile=negotiation.enterprise.region.rule_profile,
+        contracts=contract_ops.contracts_of_negotiation(negotiation),
         **forms,
     )
 

@@ -12,6 +12,7 @@ from app.auth import operations as auth_operations
 from app.auth.access import admin_required
 from app.auth.forms import ROLE_LABELS, MembershipForm
 from app.auth.models import Membership, Role, User
+from app.contracts.operations import contracts_of
 from app.errors import InvalidInput
 from app.extensions import db
 from app.forms import show_errors
@@ -61,6 +62,7 @@ def enterprise(enterprise_id: int):
         my_roles=current_user.roles_in(enterprise.id),
         negotiations=negotiations,
         state_labels=STATE_LABELS,
+        contracts=contracts_of(enterprise),
     )
 
 

@@ -1,15 +1,38 @@
 """A ratified negotiation and its generated contract, built through the real operations."""
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
+from flask_babel import force_locale
 
+from app import clock
 from app.congress import operations as congress_ops
 from app.contracts.models import Contract
 from app.extensions import db
 from tests.conftest import PASSWORD
 from tests.congress.conftest import TOTAL, build_sitting, check_in
 from tests.negotiations.conftest import walk, world  # noqa: F401  (the agreed draft)
+
+# 10:00 in Beijing on a working day: keys, signatures and deadlines all count from here, so the
+# tests do not depend on the day they run (nor on a holiday calendar for a later year).
+NOW = datetime(2026, 7, 1, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+
+
+@pytest.fixture(autouse=True)
+def english(request):
+    """Operations called directly answer in English (the msgids) in these tests."""
+    if "db_session" not in request.fixturenames and "deal" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("db_session")
+    with force_locale("en"):
+        yield
 
 
 @dataclass

@@ -86,33 +86,31 @@ MOVES = [(row["trigger"], source, row["dest"]) for row in TRANSITIONS for source
 # Transitions
 
 
-@pytest.mark.parametrize(
-    ("trigger", "source", "dest"),
-    [
-        ("sign", "drafted", "signing"),
-        ("sign", "signing", "signed"),
-        ("void", "drafted", "void"),
-        ("void", "signing", "void"),
-        ("file", "signed", "filed"),
-        ("approve", "filed", "effective"),
-        ("object", "filed", "returned"),
-        ("deem_approved", "filed", "effective"),
-        ("publish", "effective", "published"),
-        ("expire", "effective", "expired"),
-        ("expire", "published", "expired"),
-    ],
-)
+# Every transition: (trigger, source, dest).
+TRANSITION_TABLE = [
+    ("sign", "drafted", "signing"),
+    ("sign", "signing", "signed"),
+    ("void", "drafted", "void"),
+    ("void", "signing", "void"),
+    ("file", "signed", "filed"),
+    ("approve", "filed", "effective"),
+    ("object", "filed", "returned"),
+    ("deem_approved", "filed", "effective"),
+    ("publish", "effective", "published"),
+    ("expire", "effective", "expired"),
+    ("expire", "published", "expired"),
+]
+
+
+@pytest.mark.parametrize(("trigger", "source", "dest"), TRANSITION_TABLE)
 def test_trigger_moves_from_its_source_to_its_dest(trigger, source, dest):
     contract = Contract(source)
     fire(contract, trigger, **_valid(trigger, source))
     assert contract.state == dest
 
 
-def test_the_table_above_is_every_transition():
-    assert len(MOVES) == 11
-    assert {(t, s) for t, s, _ in MOVES} == {
-        (t, s) for s in STATES for t in machine.get_triggers(s)
-    }
+def test_the_machine_has_no_transition_besides_these():
+    assert sorted(MOVES) == sorted(TRANSITION_TABLE)
 
 
 def test_the_machine_keeps_no_model_of_its_own():
@@ -177,16 +175,6 @@ def test_refusal_reads_as_a_sentence(trigger, state, words):
     assert str(raised.value) == words
 
 
-@pytest.mark.parametrize(
-    ("state", "trigger"), [(state, trigger) for state in sorted(TERMINAL) for trigger in TRIGGERS]
-)
-def test_nothing_moves_a_finished_contract(state, trigger):
-    contract = Contract(state)
-    with pytest.raises(TransitionNotAllowed):
-        fire(contract, trigger, **_valid(trigger, "signing"))
-    assert contract.state == state
-
-
 def test_every_state_and_action_has_a_label():
     assert set(STATE_LABELS) == set(STATES)
     assert set(ACTION_LABELS) == set(TRIGGERS)
@@ -249,8 +237,10 @@ def test_the_same_side_recorded_twice_is_still_one_side():
         ("void", "drafted", {"reason": ""}, "give the reason in writing"),
         ("void", "signing", {"reason": "   "}, "give the reason in writing"),
         ("void", "signing", {"reason": "\t\n　"}, "give the reason in writing"),  # full-width space
+        ("void", "drafted", {"reason": None}, "give the reason in writing"),  # a form left empty
         ("object", "filed", {"opinion": ""}, "an objection needs the written review opinion"),
         ("object", "filed", {"opinion": "  "}, "an objection needs the written review opinion"),
+        ("object", "filed", {"opinion": None}, "an objection needs the written review opinion"),
         (
             "deem_approved",
             "filed",
@@ -377,17 +367,6 @@ def test_unknown_trigger_is_a_programming_error():
         fire(Contract("signed"), "ratify")
 
 
-@pytest.mark.parametrize(
-    ("trigger", "source", "kwargs"),
-    [("void", "drafted", {"reason": None}), ("object", "filed", {"opinion": None})],
-)
-def test_an_absent_reason_or_opinion_is_refused(trigger, source, kwargs):
-    contract = Contract(source)
-    with pytest.raises(TransitionNotAllowed):
-        fire(contract, trigger, **kwargs)
-    assert contract.state == source
-
-
 # Roles
 
 
@@ -472,18 +451,14 @@ def test_allowed_triggers_for_state_and_roles(state, roles, expected):
         (D(2026, 1, 1), 3, D(2028, 12, 31), D(2028, 9, 30)),  # Sep has no 31st (Art 202)
         (D(2026, 6, 1), 1, D(2027, 5, 31), D(2027, 2, 28)),  # Feb has no 31st
         (D(2031, 7, 1), 1, D(2032, 6, 30), D(2032, 3, 30)),  # no holiday calendar needed
+        # From a leap day the anniversary in a common year is Mar 1: the term ends on Feb 28.
+        (D(2024, 2, 29), 1, D(2025, 2, 28), D(2024, 11, 28)),
+        (D(2028, 2, 29), 3, D(2031, 2, 28), D(2030, 11, 28)),
+        (D(2028, 2, 29), 2, D(2030, 2, 28), D(2029, 11, 28)),
     ],
 )
 def test_term_ends_the_day_before_the_anniversary(effective_on, years, ends_on, renewal_opens_on):
     assert term(effective_on, years, NATIONAL) == Term(effective_on, ends_on, renewal_opens_on)
-
-
-@pytest.mark.parametrize(
-    ("effective_on", "years", "ends_on"),
-    [(D(2024, 2, 29), 1, D(2025, 2, 28)), (D(2028, 2, 29), 3, D(2031, 2, 28))],
-)
-def test_term_from_a_leap_day_lasts_the_whole_year(effective_on, years, ends_on):
-    assert term(effective_on, years, NATIONAL).ends_on == ends_on
 
 
 def test_renewal_window_follows_the_region():
@@ -616,13 +591,14 @@ def test_deadline_in_a_published_year_is_counted(next_year_published):
 # A random walk through a contract's life
 
 # Random keyword arguments, valid or not, for every guard at once (a trigger ignores the others).
-DATES = st.dates(D(2026, 1, 1), D(2028, 12, 31))
+# A narrow window of dates, so that "today" often falls on the last day of a period.
+DATES = st.dates(D(2026, 10, 6), D(2026, 10, 10))
 SIDE_LISTS = st.lists(st.sampled_from(SIDES), max_size=3)
 GUARD_KWARGS = st.fixed_dictionaries(
     {
         "signed_sides": SIDE_LISTS,
-        "reason": st.sampled_from(["", "  ", "\n", "首席代表拒绝签字：第三条有争议"]),
-        "opinion": st.sampled_from(["", " ", "第三条违反最低工资规定"]),
+        "reason": st.sampled_from([None, "", "  ", "\n", "首席代表拒绝签字：第三条有争议"]),
+        "opinion": st.sampled_from([None, "", " ", "第三条违反最低工资规定"]),
         "today": DATES,
         "review_due": DATES,
         "published_sides": SIDE_LISTS,
@@ -725,10 +701,10 @@ class RandomContract(RuleBasedStateMachine):
     def void_and_returned_carry_their_words(self):
         if self.contract.state == "void":
             trigger, kwargs = self.history[-1]
-            assert trigger == "void" and kwargs["reason"].strip()
+            assert trigger == "void" and (kwargs["reason"] or "").strip()
         if self.contract.state == "returned":
             trigger, kwargs = self.history[-1]
-            assert trigger == "object" and kwargs["opinion"].strip()
+            assert trigger == "object" and (kwargs["opinion"] or "").strip()
 
     @invariant()
     def finished_contract_offers_no_action(self):

@@ -1,0 +1,311 @@
+"""API schemas for the wage special collective contract (工资专项集体合同): the contract with its
+signatures (签字), publications (公布), PDF revisions and grid; the actions' bodies; and what the
+verification (验证) of an uploaded copy reports.
+
+Money is integer fen, dates and times ISO 8601 (times timezone-aware). What depends on who asks
+(`allowed_actions`, whether a found contract's id is shown) is computed for the token's user.
+"""
+
+import marshmallow as ma
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_smorest.fields import Upload
+from marshmallow import validate
+
+from app.congress.schemas import NegotiationStateSchema
+from app.contracts import operations as ops
+from app.contracts.models import DECISIONS
+from app.negotiations.schemas import ComputedSchema, GradeRowSchema
+from workflows import contract as workflow
+from workflows import rules
+
+_SIDE = validate.OneOf(rules.SIDES)
+
+
+def _written(value: str) -> None:
+    """A reason or an opinion is given in writing: blank is no answer."""
+    if not value.strip():
+        raise ma.ValidationError(_("Write it out; it cannot be left blank."))
+
+
+# --- requests -----------------------------------------------------------------------------------
+
+
+class SignSchema(ma.Schema):
+    """A chief representative signs with their own key (集体合同规定 Art 37)."""
+
+    password = ma.fields.String(
+        required=True,
+        load_only=True,
+        metadata={"description": "Your password: it opens your personal signing key."},
+    )
+    full_name = ma.fields.String(
+        required=True, metadata={"description": "Your full name, exactly as it is on record."}
+    )
+    document_sha256 = ma.fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^[0-9a-fA-F]{64}$", error=_l("Give the SHA-256 as 64 hexadecimal digits.")
+        ),
+        metadata={
+            "description": "The SHA-256 of the revision you read (the latest in `revisions`); "
+            "a different one is refused with 409."
+        },
+    )
+
+
+class VoidSchema(ma.Schema):
+    reason = ma.fields.String(
+        required=True,
+        validate=_written,
+        metadata={"description": "Why your side refuses to sign; the talks reopen."},
+    )
+
+
+class ObjectionSchema(ma.Schema):
+    opinion = ma.fields.String(
+        required=True,
+        validate=_written,
+        metadata={"description": "集体合同规定 Art 46: the written review opinion (审查意见书)."},
+    )
+
+
+class PublicationCreateSchema(ma.Schema):
+    published_on = ma.fields.Date(
+        required=True,
+        metadata={"description": "Between the day the contract took effect and today."},
+    )
+    method = ma.fields.String(
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={"description": "How it was published: notice board, intranet, staff meeting…"},
+    )
+    side = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=_SIDE,
+        metadata={"description": "The side you record it for; needed only if you sit on both."},
+    )
+
+
+class VerifyUploadSchema(ma.Schema):
+    file = Upload(required=True, metadata={"description": "A contract PDF, signed or not."})
+
+
+# --- the contract -------------------------------------------------------------------------------
+
+
+class StepSchema(ma.Schema):
+    state = ma.fields.String(validate=validate.OneOf(workflow.STATES))
+    label = ma.fields.String()
+    status = ma.fields.String(
+        validate=validate.OneOf(("done", "current", "off", "todo")),
+        metadata={"description": "`off`: the end off the main line (returned, void)."},
+    )
+
+
+def steps(contract) -> list[dict]:
+    """The main line of states (进度条); a returned or void contract ends, off the line, after
+    the last state it reached."""
+    main = workflow.STEPS
+    if contract.state in main:
+        here = main.index(contract.state)
+        line = [
+            (state, "done" if i < here else "current" if i == here else "todo")
+            for i, state in enumerate(main)
+        ]
+    else:
+        # Returned from filed; void from drafted, or from signing once one side has signed.
+        left = "filed" if contract.state == "returned" else main[1 if contract.signatures else 0]
+        here = main.index(left)
+        line = [(state, "done") for state in main[: here + 1]] + [(contract.state, "off")]
+    return [
+        {"state": state, "label": _(workflow.STATE_LABELS[state]), "status": status}
+        for state, status in line
+    ]
+
+
+class EnterpriseRefSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+
+
+class SignerSchema(ma.Schema):
+    id = ma.fields.Integer()
+    full_name = ma.fields.String()
+
+
+class ContractSignatureSchema(ma.Schema):
+    """A chief representative's signature (首席代表签字)."""
+
+    side = ma.fields.String(validate=_SIDE)
+    signer = ma.fields.Nested(SignerSchema)
+    signer_name = ma.fields.String(metadata={"description": "The name as on record when signing."})
+    signed_at = ma.fields.AwareDateTime()
+    revision = ma.fields.Integer(
+        attribute="revision_number", metadata={"description": "The revision it made."}
+    )
+
+
+class ContractPublicationSchema(ma.Schema):
+    """A side's record that it published the contract to its people (公布)."""
+
+    side = ma.fields.String(validate=_SIDE)
+    published_on = ma.fields.Date()
+    method = ma.fields.String()
+
+
+class ContractRevisionSchema(ComputedSchema):
+    """A revision of the PDF: 0 is the generated text, each signature appends one."""
+
+    computed = {
+        "download_url": lambda revision: url_for(
+            "api_contracts.get_revision_pdf",
+            contract_id=revision.contract_id,
+            number=revision.number,
+        )
+    }
+
+    number = ma.fields.Integer()
+    sha256 = ma.fields.String()
+    size = ma.fields.Integer(metadata={"description": "Bytes."})
+    created_at = ma.fields.AwareDateTime()
+    download_url = ma.fields.String()
+
+
+def _grid_rows(contract) -> list:
+    grid = contract.grid
+    return grid.rows if grid is not None else []
+
+
+class ContractSummarySchema(ComputedSchema):
+    computed = {"state_label": lambda c: _(workflow.STATE_LABELS[c.state])}
+
+    id = ma.fields.Integer()
+    state = ma.fields.String(validate=validate.OneOf(workflow.STATES))
+    state_label = ma.fields.String()
+    verification_code = ma.fields.String()
+    term_years = ma.fields.Integer()
+    negotiation = ma.fields.Nested(NegotiationStateSchema)
+    enterprise = ma.fields.Nested(EnterpriseRefSchema)
+    created_at = ma.fields.AwareDateTime()
+    filing_due = ma.fields.Date(allow_none=True)
+    review_due = ma.fields.Date(allow_none=True)
+    effective_on = ma.fields.Date(allow_none=True)
+    ends_on = ma.fields.Date(allow_none=True)
+
+
+class ContractSchema(ContractSummarySchema):
+    """A contract with everything a client needs to show it and act on it."""
+
+    computed = {
+        **ContractSummarySchema.computed,
+        "steps": steps,
+        "verification_url": lambda c: ops.verification_url(c.verification_code),
+        "grid": _grid_rows,
+        "allowed_actions": lambda c: ops.allowed_actions(c, current_user),
+    }
+
+    steps = ma.fields.List(ma.fields.Nested(StepSchema))
+    verification_url = ma.fields.String(
+        metadata={"description": "Printed on every page: where a paper copy is checked."}
+    )
+    filed_on = ma.fields.Date(allow_none=True)
+    decision = ma.fields.String(allow_none=True, validate=validate.OneOf(DECISIONS))
+    decided_on = ma.fields.Date(allow_none=True)
+    opinion = ma.fields.String(metadata={"description": "The review opinion of an objection."})
+    void_reason = ma.fields.String()
+    publication_due = ma.fields.Date(allow_none=True)
+    renewal_opens_on = ma.fields.Date(allow_none=True)
+    renewal_negotiation_id = ma.fields.Integer(allow_none=True)
+    expired_on = ma.fields.Date(allow_none=True)
+    signatures = ma.fields.List(ma.fields.Nested(ContractSignatureSchema))
+    publications = ma.fields.List(ma.fields.Nested(ContractPublicationSchema))
+    revisions = ma.fields.List(ma.fields.Nested(ContractRevisionSchema))
+    grid = ma.fields.List(
+        ma.fields.Nested(GradeRowSchema),
+        metadata={"description": "The agreed wage grid (能级工资表), lowest grade first."},
+    )
+    allowed_actions = ma.fields.List(
+        ma.fields.String(validate=validate.OneOf(sorted(workflow.ACTION_LABELS))),
+        metadata={
+            "description": "What the token's user may do now, from the workflow; a guard "
+            "may still refuse with its reason."
+        },
+    )
+
+
+# --- verification (验证) ------------------------------------------------------------------------
+
+
+class RevisionHashSchema(ma.Schema):
+    number = ma.fields.Integer()
+    sha256 = ma.fields.String()
+    created_at = ma.fields.AwareDateTime()
+
+
+class SignedBySchema(ma.Schema):
+    side = ma.fields.String(validate=_SIDE)
+    signer_name = ma.fields.String()
+    signed_at = ma.fields.AwareDateTime()
+
+
+class ContractFoundSchema(ComputedSchema):
+    """The contract a copy or a code belongs to, as anyone holding the paper may see it."""
+
+    computed = {
+        "id": lambda c: c.id if c.enterprise.can_view(current_user) else None,
+        "state_label": lambda c: _(workflow.STATE_LABELS[c.state]),
+    }
+
+    id = ma.fields.Integer(
+        allow_none=True, metadata={"description": "Only when you may see the enterprise."}
+    )
+    verification_code = ma.fields.String()
+    state = ma.fields.String(validate=validate.OneOf(workflow.STATES))
+    state_label = ma.fields.String()
+    enterprise_name = ma.fields.String(attribute="enterprise.name")
+    effective_on = ma.fields.Date(allow_none=True)
+    ends_on = ma.fields.Date(allow_none=True)
+    revisions = ma.fields.List(ma.fields.Nested(RevisionHashSchema))
+    signatures = ma.fields.List(ma.fields.Nested(SignedBySchema))
+
+
+class PdfSignatureSchema(ma.Schema):
+    """One signature found in the uploaded file, judged on its own."""
+
+    field_name = ma.fields.String()
+    side = ma.fields.String(allow_none=True)
+    signer_name = ma.fields.String(allow_none=True)
+    signed_at = ma.fields.AwareDateTime(
+        allow_none=True, metadata={"description": "As the signature records it."}
+    )
+    intact = ma.fields.Boolean(metadata={"description": "The signed bytes are unchanged."})
+    trusted = ma.fields.Boolean(
+        metadata={"description": "Made with a certificate of this deployment's CA."}
+    )
+    valid = ma.fields.Boolean()
+    covers_whole_document = ma.fields.Boolean()
+    modified_after = ma.fields.Boolean()
+    modification_level = ma.fields.String(allow_none=True)
+
+
+class PdfVerificationSchema(ma.Schema):
+    """What an uploaded PDF's signatures say, and which contract it is."""
+
+    valid = ma.fields.Boolean(
+        attribute="report.valid",
+        metadata={"description": "Signed, every signature valid, nothing changed after signing."},
+    )
+    modified_after_signing = ma.fields.Boolean(attribute="report.modified_after_signing")
+    problems = ma.fields.List(ma.fields.String(), attribute="report.problems")
+    original_sha256 = ma.fields.String(
+        attribute="report.original_sha256",
+        allow_none=True,
+        metadata={"description": "The SHA-256 of the file as generated, before any signature."},
+    )
+    sha256 = ma.fields.String(metadata={"description": "The SHA-256 of the uploaded file."})
+    signatures = ma.fields.List(ma.fields.Nested(PdfSignatureSchema), attribute="report.signatures")
+    contract = ma.fields.Nested(ContractFoundSchema, allow_none=True)

@@ -1,0 +1,619 @@
+"""The contract pages (工资专项集体合同): the contract with its stepper, deadlines, signatures,
+revisions and review; the signing page; the labour officer's review queue (审查); and the public
+verification page (验证) that the QR code on every page of the PDF opens.
+
+Each view loads with the access check (404 when not visible), refuses anyone who takes no part
+in what it does (403) before reading a form, calls one operation and redirects. What a user may
+do now comes from the machine (`operations.allowed_actions`); a refused action propagates as a
+409 (or 403) page with the reason. The verification pages need no login and show nothing but the
+contract's enterprise, state, hashes and signers.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Response as FlaskResponse
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
+
+from app import clock
+from app.audit.operations import history
+from app.contracts import operations as ops
+from app.contracts.access import get_contract_or_404
+from app.contracts.forms import ObjectionForm, PublicationForm, SignForm, VerifyForm, VoidForm
+from app.contracts.models import Contract, ContractRevision
+from app.contracts.verification import NotAPdf, Report
+from app.errors import Conflict, InvalidInput, NotPermitted, translate
+from app.extensions import limiter
+from app.forms import show_errors
+from app.negotiations import operations as negotiation_ops
+from app.negotiations.operations import Deadline
+from workflows import contract as workflow
+from workflows import rules
+from workflows.calendar import days_left
+
+bp = Blueprint("contracts", __name__)
+
+# The audit log's actions on a contract, as the history lists them.
+EVENT_LABELS = {
+    "generated": _l("Contract generated from the ratified draft"),
+    "sign": _l("Signed"),
+    "void": _l("Refused at signing: the contract is void"),
+    "file": _l("Filed with the labour administration"),
+    "approve": _l("Approved by the labour administration"),
+    "object": _l("Returned with a written objection"),
+    "deem_approved": _l("Deemed approved: no objection within the review period"),
+    "publication_recorded": _l("Publication recorded by one side"),
+    "publish": _l("Published to all staff"),
+    "renewal_requested": _l("Renewal asked for"),
+    "expire": _l("The term ended"),
+}
+DECISION_LABELS = {
+    "approved": _l("approved"),
+    "deemed_approved": _l("deemed approved (no objection within the review period)"),
+    "objected": _l("objected to"),
+}
+MEGABYTE = 1024 * 1024
+# A PDF runs no script of ours. Chrome shows it through its viewer plugin, which `object-src`
+# must allow (the page policy's 'none' leaves it blank), and framed by this site only.
+PDF_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; object-src 'self'; style-src 'unsafe-inline'; "
+    "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+)
+
+
+@bp.app_template_filter("contract_state")
+def contract_state_filter(state: str) -> str:
+    return _(workflow.STATE_LABELS[state])
+
+
+def _render(template: str, status: int = 200, **context):
+    """Render with the workflow's labels at hand."""
+    return render_template(
+        template,
+        translate=translate,
+        STATE_LABELS=workflow.STATE_LABELS,
+        ACTION_LABELS=workflow.ACTION_LABELS,
+        SIDE_LABELS=rules.SIDE_LABELS,
+        DECISION_LABELS=DECISION_LABELS,
+        EVENT_LABELS=EVENT_LABELS,
+        **context,
+    ), status
+
+
+def _require_role_for(contract: Contract, trigger: str) -> None:
+    """403 for anyone whose roles never fire `trigger`; the state is the operation's to judge."""
+    if not workflow.ROLES_FOR[trigger] & ops.roles_of(current_user, contract):
+        raise NotPermitted(_("You may not %(action)s.", action=_(workflow.ACTION_LABELS[trigger])))
+
+
+def _require_side(contract: Contract) -> set[str]:
+    """403 for anyone who acts for neither side (a delegate, an officer, the federation)."""
+    sides = negotiation_ops.sides_of(current_user, contract.negotiation)
+    if not sides:
+        raise NotPermitted(
+            _("Only a union or employer representative of the enterprise may do this.")
+        )
+    return sides
+
+
+# --- the contract page ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    state: str
+    status: str  # done, current, off (a terminal state off the main line) or todo
+
+
+def stepper(contract: Contract, events) -> list[Step]:
+    """The main line of states; a contract returned or void shows as a terminal badge after the
+    last main-line state it was in."""
+    steps = workflow.STEPS
+    if contract.state in steps:
+        here = steps.index(contract.state)
+        return [
+            Step(s, "done" if i < here else "current" if i == here else "todo")
+            for i, s in enumerate(steps)
+        ]
+    reached = next((e.to_state for e in reversed(events) if e.to_state in steps), steps[0])
+    here = steps.index(reached)
+    return [Step(s, "done") for s in steps[: here + 1]] + [Step(contract.state, "off")]
+
+
+def deadlines(contract: Contract, today: date) -> list[Deadline]:
+    """The deadlines running now, with the days left (negative when overdue)."""
+    running: list[tuple[str, date | None, str]] = []
+    if contract.state == "signed":
+        running.append(
+            (
+                _("File with the labour administration"),
+                contract.filing_due,
+                "试行办法 Art 21; 集体合同规定 Art 42",
+            )
+        )
+    if contract.state == "filed":
+        running.append(
+            (
+                _("The labour administration's review ends"),
+                contract.review_due,
+                "集体合同规定 Art 45–47",
+            )
+        )
+    if contract.state == "effective":
+        running.append(
+            (
+                _("Publish the contract to all staff"),
+                contract.publication_due,
+                "试行办法 Art 23; 集体合同规定 Art 48",
+            )
+        )
+    if contract.state in workflow.IN_FORCE:
+        if contract.renewal_negotiation_id is None and contract.renewal_opens_on > today:
+            running.append(
+                (
+                    _("Renewal may be asked for from"),
+                    contract.renewal_opens_on,
+                    "集体合同规定 Art 38",
+                )
+            )
+        running.append((_("The term ends"), contract.ends_on, "集体合同规定 Art 38"))
+    return [
+        Deadline(label, due, days_left(today, due), article)
+        for label, due, article in running
+        if due is not None
+    ]
+
+
+def can_renew(contract: Contract, today: date) -> bool:
+    """Either side may ask to renew within the window before expiry (集体合同规定 Art 38)."""
+    return (
+        contract.state in workflow.IN_FORCE
+        and contract.renewal_negotiation_id is None
+        and contract.renewal_opens_on is not None
+        and today >= contract.renewal_opens_on
+        and bool(negotiation_ops.sides_of(current_user, contract.negotiation))
+    )
+
+
+def _publication_form(contract: Contract, **kwargs) -> PublicationForm:
+    """The sides this user records publication for: theirs, where not recorded yet."""
+    roles = ops.roles_of(current_user, contract)
+    form = PublicationForm(prefix="publish", **kwargs)
+    form.side.choices = [
+        (side, _("%(side)s side", side=_(rules.SIDE_LABELS[side])))
+        for side in rules.SIDES
+        if side in roles and contract.publication(side) is None
+    ]
+    if not form.side.data and form.side.choices:
+        form.side.data = form.side.choices[0][0]
+    return form
+
+
+def _render_show(contract: Contract, status: int = 200, **forms):
+    today = clock.today()
+    forms = {
+        "void_form": VoidForm(prefix="void", formdata=None),
+        "objection_form": ObjectionForm(prefix="object", formdata=None),
+        "publication_form": _publication_form(contract, formdata=None, published_on=today),
+        **forms,
+    }
+    events = history(contract)
+    signed_in = {s.revision_number: s for s in contract.signatures}
+    return _render(
+        "contracts/show.html",
+        status,
+        c=contract,
+        n=contract.negotiation,
+        enterprise=contract.enterprise,
+        actions=ops.allowed_actions(contract, current_user),
+        can_renew=can_renew(contract, today),
+        steps=stepper(contract, events),
+        deadlines=deadlines(contract, today),
+        grid=contract.grid,
+        signed_in=signed_in,
+        history=events,
+        **forms,
+    )
+
+
+@bp.get("/contracts/<int:contract_id>")
+@login_required
+def show(contract_id: int):
+    return _render_show(get_contract_or_404(contract_id, current_user))
+
+
+def _pdf_response(revision: ContractRevision, filename: str, disposition: str) -> FlaskResponse:
+    response = FlaskResponse(
+        revision.pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'{disposition}; filename="{filename}"'},
+    )
+    # The signing page shows the document it signs in a frame of this site, and only there.
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Content-Security-Policy"] = PDF_CONTENT_SECURITY_POLICY
+    return response
+
+
+@bp.get("/contracts/<int:contract_id>/contract.pdf")
+@login_required
+def contract_pdf(contract_id: int):
+    """The current text: the latest revision, with every signature made so far."""
+    contract = get_contract_or_404(contract_id, current_user)
+    return _pdf_response(
+        contract.latest, f"contract-{contract.verification_code}.pdf", "attachment"
+    )
+
+
+@bp.get("/contracts/<int:contract_id>/revisions/<int:revision_number>.pdf")
+@login_required
+def revision_pdf(contract_id: int, revision_number: int):
+    contract = get_contract_or_404(contract_id, current_user)
+    revision = next((r for r in contract.revisions if r.number == revision_number), None)
+    if revision is None:
+        raise NotFound()
+    filename = f"contract-{contract.verification_code}-r{revision.number}.pdf"
+    return _pdf_response(revision, filename, "inline")
+
+
+def _done(contract: Contract, message: str):
+    flash(message, "success")
+    return redirect(url_for("contracts.show", contract_id=contract.id))
+
+
+def _for_trigger(contract_id: int, trigger: str) -> Contract:
+    contract = get_contract_or_404(contract_id, current_user)
+    _require_role_for(contract, trigger)
+    return contract
+
+
+@bp.post("/contracts/<int:contract_id>/void")
+@login_required
+def void(contract_id: int):
+    contract = _for_trigger(contract_id, "void")
+    form = VoidForm(prefix="void")
+    if not form.validate_on_submit():
+        return _render_show(contract, 422, void_form=form)
+    ops.void(contract, current_user, form.reason.data)
+    return _done(contract, _("You refused to sign: the contract is void and the talks reopen."))
+
+
+@bp.post("/contracts/<int:contract_id>/file")
+@login_required
+def file_contract(contract_id: int):
+    contract = _for_trigger(contract_id, "file")
+    ops.file_contract(contract, current_user)
+    return _done(
+        contract,
+        _(
+            "The contract is filed; the labour administration may object until %(due)s.",
+            due=contract.review_due.isoformat(),
+        ),
+    )
+
+
+@bp.post("/contracts/<int:contract_id>/approve")
+@login_required
+def approve(contract_id: int):
+    contract = _for_trigger(contract_id, "approve")
+    ops.approve(contract, current_user)
+    return _done(
+        contract,
+        _(
+            "The contract is approved and in effect; both sides publish it by %(due)s.",
+            due=contract.publication_due.isoformat(),
+        ),
+    )
+
+
+@bp.post("/contracts/<int:contract_id>/object")
+@login_required
+def object_to(contract_id: int):
+    contract = _for_trigger(contract_id, "object")
+    form = ObjectionForm(prefix="object")
+    if not form.validate_on_submit():
+        return _render_show(contract, 422, objection_form=form)
+    ops.object_to(contract, current_user, form.opinion.data)
+    return _done(
+        contract, _("The contract is returned with your opinion; the parties negotiate again.")
+    )
+
+
+@bp.post("/contracts/<int:contract_id>/publication")
+@login_required
+def publish(contract_id: int):
+    contract = _for_trigger(contract_id, "publish")
+    form = _publication_form(contract)
+    if form.validate_on_submit():
+        try:
+            ops.record_publication(
+                contract,
+                current_user,
+                published_on=form.published_on.data,
+                method=form.method.data,
+                side=form.side.data,
+            )
+        except InvalidInput as exc:
+            show_errors(form, exc)
+        else:
+            if contract.state == "published":
+                return _done(contract, _("Both sides have published the contract."))
+            return _done(
+                contract, _("Your side's publication is recorded; the other side records its own.")
+            )
+    return _render_show(contract, 422, publication_form=form)
+
+
+@bp.post("/contracts/<int:contract_id>/renew")
+@login_required
+def renew(contract_id: int):
+    contract = get_contract_or_404(contract_id, current_user)
+    _require_side(contract)
+    negotiation = ops.renew(contract, current_user)
+    flash(
+        _("The renewal negotiation is opened as a draft request; send it when it is ready."),
+        "success",
+    )
+    return redirect(url_for("negotiations.show", negotiation_id=negotiation.id))
+
+
+# --- signing (签字) ------------------------------------------------------------------------------
+
+
+def _signing_limit() -> str:
+    return current_app.config["SIGNING_RATE_LIMIT"]
+
+
+def _signer_key() -> str:
+    return f"sign|{current_user.get_id() or request.remote_addr}"
+
+
+def _too_many_attempts() -> str:
+    return _(
+        "Too many failed signing attempts. For your security, signing is locked for a while; "
+        "try again later."
+    )
+
+
+def _signing_side(contract: Contract) -> str:
+    """The side this chief signs for: 403 for anyone who is no chief, 409 when it cannot now."""
+    side = ops.chief_side(current_user, contract)
+    if side is None:
+        raise NotPermitted(_("Only the chief representative of a side signs the contract."))
+    if contract.signature(side) is not None:
+        raise Conflict(_("Your side has signed this contract already."))
+    if contract.state not in ("drafted", "signing"):
+        raise Conflict(
+            _(
+                "The contract cannot be signed now: it is %(state)s.",
+                state=_(workflow.STATE_LABELS[contract.state]),
+            )
+        )
+    return side
+
+
+def _render_sign(contract: Contract, side: str, form: SignForm, status: int = 200):
+    return _render(
+        "contracts/sign.html",
+        status,
+        c=contract,
+        enterprise=contract.enterprise,
+        side=side,
+        revision=contract.latest,
+        form=form,
+    )
+
+
+@bp.route("/contracts/<int:contract_id>/sign", methods=["GET", "POST"])
+@login_required
+@limiter.limit(
+    _signing_limit,
+    methods=["POST"],
+    key_func=_signer_key,
+    deduct_when=lambda response: response.status_code == 422,
+    error_message=_too_many_attempts,
+)
+def sign(contract_id: int):
+    contract = get_contract_or_404(contract_id, current_user)
+    side = _signing_side(contract)
+    form = SignForm()
+    if request.method == "GET":
+        form.document_sha256.data = contract.latest.sha256
+        return _render_sign(contract, side, form)
+    if form.validate_on_submit():
+        try:
+            ops.sign(
+                contract,
+                current_user,
+                password=form.password.data,
+                full_name=form.full_name.data,
+                document_sha256=form.document_sha256.data,
+                ip=request.remote_addr or "",
+                user_agent=request.user_agent.string,
+            )
+        except InvalidInput as exc:
+            show_errors(form, exc)
+        except Conflict as exc:
+            # The document changed since the page was shown: show the current one and its hash.
+            flash(exc.message, "error")
+            form.document_sha256.data = contract.latest.sha256
+            return _render_sign(contract, side, form, 409)
+        else:
+            if contract.state == "signed":
+                message = _(
+                    "You signed for the %(side)s side. Both sides have signed; the employer "
+                    "files the contract with the labour administration by %(due)s.",
+                    side=_(rules.SIDE_LABELS[side]),
+                    due=contract.filing_due.isoformat(),
+                )
+            else:
+                message = _(
+                    "You signed for the %(side)s side; the other side's chief signs next.",
+                    side=_(rules.SIDE_LABELS[side]),
+                )
+            return _done(contract, message)
+    return _render_sign(contract, side, form, 422)
+
+
+# --- the review queue (审查) ----------------------------------------------------------------------
+
+
+@bp.get("/reviews")
+@login_required
+def reviews():
+    today = clock.today()
+    queue = [(c, days_left(today, c.review_due)) for c in ops.review_queue(current_user)]
+    return _render("contracts/reviews.html", queue=queue)
+
+
+# --- verification (验证), public ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the verification page says about an upload: the verdict and why, in words."""
+
+    valid: bool
+    problems: list[str]
+    report: Report
+    contract: Contract | None
+    revision: ContractRevision | None  # the stored revision the file is exactly, if any
+    visible: bool  # the visitor may open the contract's page
+
+
+def _signer(signature) -> str:
+    side = signature.side
+    who = signature.signer_name or _("an unknown signer")
+    if side is None:
+        return who
+    return _("%(name)s (%(side)s side)", name=who, side=_(rules.SIDE_LABELS[side]))
+
+
+def verdict(content: bytes, expected: Contract | None = None) -> Verdict:
+    """Judge an uploaded PDF. Valid means: signed, every signature intact and made with a
+    certificate of this deployment's CA, nothing changed after signing, and it is one of this
+    deployment's contracts (the one the code names, when it came from a code's page)."""
+    found = ops.verify_upload(content)
+    report, contract = found.report, found.contract
+    problems: list[str] = []
+    if not report.signatures:
+        problems.append(_("The document carries no signature."))
+    for signature in report.signatures:
+        if not signature.intact:
+            problems.append(
+                _(
+                    "The signature of %(signer)s does not match the document: the signed "
+                    "content was altered.",
+                    signer=_signer(signature),
+                )
+            )
+        if not signature.trusted:
+            problems.append(
+                _(
+                    "The signature of %(signer)s was not made with a certificate issued by this "
+                    "deployment's certificate authority.",
+                    signer=_signer(signature),
+                )
+            )
+    if report.modified_after_signing:
+        problems.append(_("The document was changed after it was signed."))
+    if contract is None:
+        problems.append(_("No contract of this deployment matches this document."))
+    elif expected is not None and contract.id != expected.id:
+        problems.append(
+            _(
+                "This document is not the contract with the code %(code)s.",
+                code=expected.verification_code,
+            )
+        )
+    revision = None
+    if contract is not None:
+        revision = next((r for r in contract.revisions if r.sha256 == found.sha256), None)
+    visible = (
+        contract is not None
+        and current_user.is_authenticated
+        and contract.enterprise.can_view(current_user)
+    )
+    return Verdict(report.valid and not problems, problems, report, contract, revision, visible)
+
+
+def _max_upload() -> int:
+    return current_app.config["VERIFY_MAX_BYTES"]
+
+
+def _too_large_message() -> str:
+    return _(
+        "The file is too large (max %(size)s MB).",
+        size=f"{_max_upload() / MEGABYTE:g}",
+    )
+
+
+def _render_verify(form: VerifyForm, status: int = 200, code_contract=None, result=None):
+    return _render(
+        "contracts/verify.html",
+        status,
+        form=form,
+        code_contract=code_contract,
+        result=result,
+        max_mb=f"{_max_upload() / MEGABYTE:g}",
+    )
+
+
+def _verify(code_contract: Contract | None):
+    form = VerifyForm()
+    if request.method == "GET":
+        return _render_verify(form, code_contract=code_contract)
+    if not form.validate_on_submit():
+        return _render_verify(form, 422, code_contract)
+    content = form.file.data.read(_max_upload() + 1)
+    if len(content) > _max_upload():
+        form.file.errors = [_too_large_message()]
+        return _render_verify(form, 413, code_contract)
+    if not content:
+        form.file.errors = [_("The file is empty.")]
+        return _render_verify(form, 422, code_contract)
+    try:
+        result = verdict(content, code_contract)
+    except NotAPdf:
+        form.file.errors = [_("This file is not a PDF, or it is damaged and cannot be read.")]
+        return _render_verify(form, 422, code_contract)
+    return _render_verify(VerifyForm(formdata=None), code_contract=code_contract, result=result)
+
+
+def _verify_limit() -> str:
+    return current_app.config["VERIFY_RATE_LIMIT"]
+
+
+# Public and about 80 ms of work per upload: a per-address limit keeps it from being a lever.
+@bp.route("/verify", methods=["GET", "POST"])
+@limiter.limit(_verify_limit, methods=["POST"])
+def verify():
+    return _verify(None)
+
+
+@bp.route("/verify/<code>", methods=["GET", "POST"])
+@limiter.limit(_verify_limit, methods=["POST"])
+def verify_code(code: str):
+    contract = ops.contract_by_code(code)
+    if contract is None:
+        raise NotFound(_("No contract has the verification code %(code)s.", code=code))
+    return _verify(contract)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(exc: RequestEntityTooLarge):
+    """An upload beyond the server's limit is refused before the form is read: answer on the
+    verification page all the same."""
+    if request.endpoint not in ("contracts.verify", "contracts.verify_code"):
+        return render_template(
+            "errors.html", status=413, message=_("The upload is too large.")
+        ), 413
+    form = VerifyForm(formdata=None)
+    form.file.errors = [_too_large_message()]
+    code_contract = None
+    if request.view_args and "code" in request.view_args:
+        code_contract = ops.contract_by_code(request.view_args["code"])
+    return _render_verify(form, 413, code_contract)
