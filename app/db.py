@@ -81,13 +81,15 @@ def _drop_after_commit(session):
 
 
 def transaction_cache(session: Session) -> dict:
-    """A dict that lives as long as the session's transaction: for what was read under a lock
-    held until the end of the transaction, so a second look in the same request costs nothing."""
+    """A dict for what was read under a lock held until the end of the transaction, so a second
+    look in the same request costs nothing. Any write (flush), commit or rollback empties it:
+    what it holds is never older than the session's last change."""
     return session.info.setdefault("transaction_cache", {})
 
 
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_soft_rollback")
+@event.listens_for(Session, "after_flush")
 def _drop_transaction_cache(session, *args):
     session.info.pop("transaction_cache", None)
 

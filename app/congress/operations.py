@@ -137,6 +137,8 @@ def cast_ballot(motion: Motion, actor: User, answers: dict[int, str]) -> None:
     standing = voter_standing(motion, actor)
     if standing.delegate_id is None:
         raise NotPermitted(_("Only a delegate of this congress votes."))
+    if standing.state == "draft":
+        raise Conflict(_("Voting on this motion has not opened yet."))
     if standing.state != "open":
         raise Conflict(_("Voting on this motion is closed."))
     if not standing.entitled:
