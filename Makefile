@@ -25,9 +25,10 @@ test-sqlite:
 	@echo "== test suite on SQLite =="
 	ACCORD_TEST_DATABASE_URL= $(PY) -m pytest $(PYTEST_ARGS)
 
+# The browser journeys run in the SQLite pass only: their server has its own SQLite database.
 test-postgres:
 	@echo "== test suite on PostgreSQL ($$ACCORD_TEST_DATABASE_URL) =="
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
 
 system-packages:
 	@bash scripts/system-packages.sh
@@ -51,10 +52,11 @@ translations-extract: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
-# 1,000 concurrent ballots over HTTP against gunicorn on PostgreSQL (issue 4); needs a running
-# PostgreSQL (BENCH_DATABASE_BASE, default postgresql+psycopg://postgres@127.0.0.1:5432).
+# Every benchmark in one run against gunicorn on PostgreSQL (issue 6): ballots, the negotiations
+# list, contracts, memory per worker, each beside its baseline; writes benchmarks/results.md. Needs
+# a running PostgreSQL (BENCH_DATABASE_BASE, default postgresql+psycopg://postgres@127.0.0.1:5432).
 bench: $(VENV)/.installed
-	$(PY) benchmarks/ballots.py --base-url $${BENCH_DATABASE_BASE:-postgresql+psycopg://postgres@127.0.0.1:5432}
+	$(PY) benchmarks/run_all.py --base-url $${BENCH_DATABASE_BASE:-postgresql+psycopg://postgres@127.0.0.1:5432}
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check app workflows tests

@@ -15,9 +15,11 @@ in) and an open three-item secret motion, starts gunicorn, and then:
 2. fires as many `GET /static/css/accord.css` (the trivial endpoint: a static file through the same
    Flask app and gunicorn workers) the same way, for the ratio;
 3. checks in the database that participations == ballots == successful requests, no duplicate;
-4. times `workflows.congress.tally` over 10,000 synthetic ballots x 8 items (median of 5).
+4. times `workflows.congress.tally` over 10,000 synthetic ballots x 8 items (median of 5);
+5. reads each gunicorn worker's RSS right after the start and after the load.
 
-The summary is printed and written to benchmarks/results-ballots.txt.
+The summary is printed and written to benchmarks/results-ballots.txt; `measure` and `summary`
+serve benchmarks/run_all.py too.
 Target (issue 4): >= 300 ballots/s with p99 < 250 ms; a tally of 10,000 ballots < 100 ms.
 """
 
@@ -25,31 +27,41 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import http.client
 import json
 import os
 import random
 import secrets
-import socket
 import statistics
-import subprocess
 import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+from harness import (  # noqa: E402  (the path above first)
+    DEFAULT_BASE_URL,
+    TRIVIAL_PATH,
+    default_workers,
+    fire,
+    free_port,
+    gunicorn_setup,
+    percentile,
+    start_gunicorn,
+    stop_gunicorn,
+    temporary_database,
+    workers_rss,
+)
 
 DELEGATES = 1000
 ITEMS = 3
 TALLY_BALLOTS, TALLY_ITEMS, TALLY_RUNS = 10_000, 8, 5
-TRIVIAL_PATH = "/static/css/accord.css"
 RESULTS = ROOT / "benchmarks" / "results-ballots.txt"
 # The request body of the ballot endpoint (app/api/congress.py): item number -> answer.
 ANSWERS = ("yes", "no", "abstain")
+TARGET_BALLOTS_PER_S, TARGET_P99_MS, TARGET_TALLY_MS = 300, 250, 100
 
 
 def ballot_body(rng: random.Random) -> bytes:
@@ -62,38 +74,7 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
-
-
 # --- the database ------------------------------------------------------------------------------
-
-
-def admin_connect(base_url: str):
-    import psycopg
-
-    dsn = base_url.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
-    return psycopg.connect(dsn, autocommit=True)
-
-
-def create_database(base_url: str, name: str) -> None:
-    with admin_connect(base_url) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(base_url: str, name: str) -> None:
-    with admin_connect(base_url) as conn:
-        conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
-        )
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 def load(app) -> tuple[int, list[str], str]:
@@ -220,99 +201,7 @@ def verify(app, motion_id: int) -> dict[str, int]:
     return counts
 
 
-# --- the server and the load --------------------------------------------------------------------
-
-
-def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "SECRET_KEY": secrets.token_hex(32),
-        "ACCORD_TICK_EVERY": "0",
-        "LOGIN_RATE_LIMIT": "100000 per minute",
-    }
-    command = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"),
-        "-w",
-        str(workers),
-        "-k",
-        "gthread",
-        "--threads",
-        "4",
-        "-b",
-        f"127.0.0.1:{port}",
-        # The app is imported once, before the workers fork: none is still booting when the
-        # load starts, and the workers share the imported code's memory.
-        "--preload",
-        "--log-level",
-        "warning",
-        "wsgi:app",
-    ]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", TRIVIAL_PATH)
-            if conn.getresponse().status == 200:
-                conn.close()
-                return server  # one worker answers; the caller warms the others up
-        except OSError:
-            pass
-        time.sleep(0.2)
-    server.terminate()
-    raise RuntimeError("gunicorn did not answer within 60 s")
-
-
-def fire(
-    port: int, requests: list[tuple[str, str, bytes | None, dict]], clients: int
-) -> tuple[float, list[float], dict[int, int]]:
-    """Send `requests` (method, path, body, headers) from `clients` threads, each with its own
-    keep-alive connection, all released at once. Returns wall seconds, latencies, status counts."""
-    local = threading.local()
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    lock = threading.Lock()
-    start = threading.Barrier(clients)
-    chunks = [requests[i::clients] for i in range(clients)]
-
-    def connection() -> http.client.HTTPConnection:
-        if getattr(local, "conn", None) is None:
-            local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            local.conn.connect()
-        return local.conn
-
-    def client(chunk) -> None:
-        connection()
-        start.wait()
-        for method, path, body, headers in chunk:
-            for attempt in (1, 2):
-                t0 = time.perf_counter()
-                try:
-                    conn = connection()
-                    conn.request(method, path, body=body, headers=headers)
-                    response = conn.getresponse()
-                    response.read()
-                    status = response.status
-                    break
-                except (http.client.HTTPException, OSError):
-                    # the server closed an idle keep-alive connection: reconnect once
-                    local.conn = None
-                    if attempt == 2:
-                        status = 0
-            elapsed = time.perf_counter() - t0
-            with lock:
-                latencies.append(elapsed)
-                statuses[status] = statuses.get(status, 0) + 1
-        if getattr(local, "conn", None) is not None:
-            local.conn.close()
-
-    t0 = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        list(pool.map(client, chunks))
-    return time.perf_counter() - t0, latencies, statuses
+# --- the load and the tally ------------------------------------------------------------------
 
 
 def time_tally() -> float:
@@ -336,110 +225,178 @@ def endpoint_exists() -> bool:
     return api.exists() and "ballot" in api.read_text()
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--base-url", default="postgresql+psycopg://postgres@127.0.0.1:5432")
-    parser.add_argument(
-        "--clients", type=int, default=32, help="client threads, each one request in flight"
-    )
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 2) + 1)
-    args = parser.parse_args()
+@dataclass
+class BallotFigures:
+    """One run's figures; latencies in milliseconds, memory in MiB."""
 
-    name = f"accord_bench_{secrets.token_hex(4)}"
-    url = f"{args.base_url}/{name}"
-    os.environ["DATABASE_URL"] = url
+    database: str
+    workers: int
+    clients: int
+    setup_s: float
+    ballots: int
+    wall_s: float
+    p50_ms: float
+    p99_ms: float
+    statuses: dict[int, int]
+    trivial_wall_s: float
+    trivial_p50_ms: float
+    trivial_p99_ms: float
+    trivial_statuses: dict[int, int]
+    counts: dict[str, int]
+    tally_ms: float
+    rss_started: dict[int, float]  # each worker right after the start, by pid
+    rss_loaded: dict[int, float]  # each worker after the ballots and the trivial requests
+    endpoint_missing: bool
+
+    @property
+    def ok(self) -> int:
+        return sum(n for s, n in self.statuses.items() if 200 <= s < 300)
+
+    @property
+    def ballots_per_s(self) -> float:
+        return self.ballots / self.wall_s
+
+    @property
+    def trivial_per_s(self) -> float:
+        return self.ballots / self.trivial_wall_s
+
+    @property
+    def none_lost(self) -> bool:
+        c = self.counts
+        return c["participations"] == c["ballots"] == c["distinct_voters"] == self.ok
+
+    @property
+    def met(self) -> bool:
+        return (
+            self.ok == self.ballots
+            and self.none_lost
+            and self.ballots_per_s >= TARGET_BALLOTS_PER_S
+            and self.p99_ms < TARGET_P99_MS
+            and self.tally_ms < TARGET_TALLY_MS
+        )
+
+
+def measure(base_url: str, clients: int = 32, workers: int | None = None) -> BallotFigures:
+    """Load the congress in a database of its own, start gunicorn, fire the ballots and as many
+    trivial requests, verify the stored ballots, time the tally; the database is dropped."""
+    workers = workers or default_workers()
     os.environ["ACCORD_TICK_EVERY"] = "0"
     from app import create_app
 
-    lines = [
-        f"Accord ballot benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
-        f"{os.cpu_count()} cores, gunicorn -w {args.workers} -k gthread --threads 4, "
-        f"{args.clients} client threads, PostgreSQL database {name}"
-    ]
-    create_database(args.base_url, name)
-    server = None
-    try:
+    with temporary_database(base_url) as (name, url):
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TICK_EVERY": 0})
         t0 = time.perf_counter()
         motion_id, tokens, warm_token = load(app)
-        lines.append(
-            f"setup: migrations + {DELEGATES} delegates, tokens, check-ins, open motion "
-            f"in {time.perf_counter() - t0:.1f} s"
-        )
-        if not endpoint_exists():
-            lines.append(
-                "WARNING: app/api/congress.py has no ballot endpoint yet: the ballots below "
-                "are answered 404 and measure the token lookup and a 404 only"
-            )
+        setup_s = time.perf_counter() - t0
         port = free_port()
-        server = start_gunicorn(url, port, args.workers)
-        # Warm every worker up (first DB connections, compiled SQL, the catalogs) before
-        # measuring, with the secretary's token: the delegates' tokens stay unused until they vote.
-        warm = ("GET", f"/api/v1/motions/{motion_id}", None, bearer(warm_token))
-        fire(port, [warm] * 50 * args.workers, args.clients)
+        server = start_gunicorn(url, port, workers)
+        try:
+            # Warm every worker up (first DB connections, compiled SQL, the catalogs) before
+            # measuring, with the secretary's token: the delegates' tokens stay unused until
+            # they vote.
+            rss_started = workers_rss(server)
+            warm = ("GET", f"/api/v1/motions/{motion_id}", None, bearer(warm_token))
+            fire(port, [warm] * 50 * workers, clients)
 
-        rng = random.Random(1)
-        ballots = [
-            (
-                "POST",
-                f"/api/v1/motions/{motion_id}/ballot",
-                ballot_body(rng),
-                {**bearer(t), "Content-Type": "application/json"},
-            )
-            for t in tokens
-        ]
-        wall, latencies, statuses = fire(port, ballots, args.clients)
-        ok = sum(n for s, n in statuses.items() if 200 <= s < 300)
-        ballots_per_s = len(ballots) / wall
-        p50, p99 = percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000
-
-        trivial = [("GET", TRIVIAL_PATH, None, {})] * len(ballots)
-        t_wall, t_lat, t_statuses = fire(port, trivial, args.clients)
-        trivial_per_s = len(trivial) / t_wall
-
-        server.terminate()
-        server.wait(30)
-        server = None
-
+            rng = random.Random(1)
+            ballots = [
+                (
+                    "POST",
+                    f"/api/v1/motions/{motion_id}/ballot",
+                    ballot_body(rng),
+                    {**bearer(t), "Content-Type": "application/json"},
+                )
+                for t in tokens
+            ]
+            wall, latencies, statuses = fire(port, ballots, clients)
+            trivial = [("GET", TRIVIAL_PATH, None, {})] * len(ballots)
+            t_wall, t_lat, t_statuses = fire(port, trivial, clients)
+            rss_loaded = workers_rss(server)
+        finally:
+            stop_gunicorn(server)
         counts = verify(app, motion_id)
-        tally_ms = time_tally()
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(30)
-        drop_database(args.base_url, name)
+    return BallotFigures(
+        database=name,
+        workers=workers,
+        clients=clients,
+        setup_s=setup_s,
+        ballots=len(ballots),
+        wall_s=wall,
+        p50_ms=percentile(latencies, 50) * 1000,
+        p99_ms=percentile(latencies, 99) * 1000,
+        statuses=dict(sorted(statuses.items())),
+        trivial_wall_s=t_wall,
+        trivial_p50_ms=percentile(t_lat, 50) * 1000,
+        trivial_p99_ms=percentile(t_lat, 99) * 1000,
+        trivial_statuses=dict(sorted(t_statuses.items())),
+        counts=counts,
+        tally_ms=time_tally(),
+        rss_started=rss_started,
+        rss_loaded=rss_loaded,
+        endpoint_missing=not endpoint_exists(),
+    )
 
-    lost = ok - counts["ballots"]
+
+def summary(f: BallotFigures) -> list[str]:
+    c = f.counts
+    lines = [
+        f"setup: migrations + {DELEGATES} delegates, tokens, check-ins, open motion "
+        f"in {f.setup_s:.1f} s",
+    ]
+    if f.endpoint_missing:
+        lines.append(
+            "WARNING: app/api/congress.py has no ballot endpoint yet: the ballots below "
+            "are answered 404 and measure the token lookup and a 404 only"
+        )
     lines += [
-        f"ballots: {len(ballots)} POST /api/v1/motions/<id>/ballot in {wall:.2f} s = "
-        f"{ballots_per_s:.0f} ballots/s, p50 {p50:.0f} ms, p99 {p99:.0f} ms; "
-        f"statuses {dict(sorted(statuses.items()))}",
-        f"trivial: {len(trivial)} GET {TRIVIAL_PATH} in {t_wall:.2f} s = "
-        f"{trivial_per_s:.0f} req/s, "
-        f"p50 {percentile(t_lat, 50) * 1000:.0f} ms, p99 {percentile(t_lat, 99) * 1000:.0f} ms; "
-        f"statuses {dict(sorted(t_statuses.items()))}",
-        f"ratio ballots/s : trivial req/s = {ballots_per_s / trivial_per_s:.2f}",
-        f"database: {counts['participations']} participations, {counts['ballots']} ballots, "
-        f"{counts['distinct_voters']} distinct voters, {ok} successful requests -> "
+        f"ballots: {f.ballots} POST /api/v1/motions/<id>/ballot in {f.wall_s:.2f} s = "
+        f"{f.ballots_per_s:.0f} ballots/s, p50 {f.p50_ms:.0f} ms, p99 {f.p99_ms:.0f} ms; "
+        f"statuses {f.statuses}",
+        f"trivial: {f.ballots} GET {TRIVIAL_PATH} in {f.trivial_wall_s:.2f} s = "
+        f"{f.trivial_per_s:.0f} req/s, p50 {f.trivial_p50_ms:.0f} ms, "
+        f"p99 {f.trivial_p99_ms:.0f} ms; statuses {f.trivial_statuses}",
+        f"ratio ballots/s : trivial req/s = {f.ballots_per_s / f.trivial_per_s:.2f}",
+        f"database: {c['participations']} participations, {c['ballots']} ballots, "
+        f"{c['distinct_voters']} distinct voters, {f.ok} successful requests -> "
         + (
             "no ballot was accepted, nothing stored"
-            if ok == 0 and counts["ballots"] == counts["participations"] == 0
+            if f.ok == 0 and c["ballots"] == c["participations"] == 0
             else "every ballot counted once, none lost"
-            if counts["participations"] == counts["ballots"] == counts["distinct_voters"] == ok
-            else f"MISMATCH (successful minus stored: {lost})"
+            if f.none_lost
+            else f"MISMATCH (successful minus stored: {f.ok - c['ballots']})"
         ),
-        f"tally: {TALLY_BALLOTS} ballots x {TALLY_ITEMS} items in {tally_ms:.1f} ms "
+        f"tally: {TALLY_BALLOTS} ballots x {TALLY_ITEMS} items in {f.tally_ms:.1f} ms "
         f"(median of {TALLY_RUNS})",
-        "target: >= 300 ballots/s with p99 < 250 ms, tally < 100 ms -> "
-        + (
-            "met"
-            if ok == len(ballots) and ballots_per_s >= 300 and p99 < 250 and tally_ms < 100
-            else "NOT met"
+        "worker RSS after the start / after the load (MiB): "
+        + ", ".join(
+            f"{pid}: {f.rss_started.get(pid, float('nan')):.0f} / {rss:.0f}"
+            for pid, rss in f.rss_loaded.items()
         ),
+        f"target: >= {TARGET_BALLOTS_PER_S} ballots/s with p99 < {TARGET_P99_MS} ms, tally < "
+        f"{TARGET_TALLY_MS} ms -> " + ("met" if f.met else "NOT met"),
     ]
-    summary = "\n".join(lines) + "\n"
-    print(summary, end="")
-    RESULTS.write_text(summary)
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base-url", default=DEFAULT_BASE_URL)
+    parser.add_argument(
+        "--clients", type=int, default=32, help="client threads, each one request in flight"
+    )
+    parser.add_argument("--workers", type=int, default=default_workers())
+    args = parser.parse_args()
+
+    figures = measure(args.base_url, args.clients, args.workers)
+    lines = [
+        f"Accord ballot benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+        f"{os.cpu_count()} cores, {gunicorn_setup(figures.workers)}, "
+        f"{figures.clients} client threads, PostgreSQL database {figures.database}",
+        *summary(figures),
+    ]
+    text = "\n".join(lines) + "\n"
+    print(text, end="")
+    RESULTS.write_text(text)
     print(f"(written to {RESULTS.relative_to(ROOT)})")
     return 0
 
