@@ -47,6 +47,7 @@ The last page is the signature page (签署页): each side's empty signature fra
 
 import hashlib
 import io
+import threading
 from datetime import date, datetime
 from importlib.resources import files
 from typing import NoReturn
@@ -57,6 +58,7 @@ from markupsafe import Markup
 from qrcode.image.svg import SvgPathImage
 from weasyprint import HTML
 from weasyprint.css import ColorProfile
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from app.clock import CHINA
@@ -273,9 +275,23 @@ def pdf_options() -> dict:
     }
 
 
+_fonts = threading.local()
+
+
+def _font_config() -> FontConfiguration:
+    """One font configuration per thread, reused: a new one per document (WeasyPrint's
+    default) leaves a few MiB of fontconfig and Pango state behind each time, so a worker's
+    memory grew with every contract."""
+    if getattr(_fonts, "config", None) is None:
+        _fonts.config = FontConfiguration()
+    return _fonts.config
+
+
 def render_contract(data: dict) -> bytes:
     """The contract (工资专项集体合同) as PDF/A-3u bytes; needs an app context."""
-    return HTML(string=contract_html(data), url_fetcher=RefuseEveryURL()).write_pdf(**pdf_options())
+    return HTML(string=contract_html(data), url_fetcher=RefuseEveryURL()).write_pdf(
+        font_config=_font_config(), **pdf_options()
+    )
 
 
 def contract_sha256(pdf: bytes) -> str:
