@@ -24,6 +24,7 @@ from transitions.core import EventData, MachineError
 
 from workflows.errors import TransitionNotAllowed
 from workflows.messages import N_, Message
+from workflows.roles import machine_rows, role_table, roles_by_trigger
 from workflows.rules import (
     RuleProfile,
     item_passes,
@@ -194,7 +195,7 @@ def _machine(states: list[str], transitions: list[dict]) -> Machine:
     return Machine(
         model=None,
         states=states,
-        transitions=[{k: v for k, v in row.items() if k != "roles"} for row in transitions],
+        transitions=machine_rows(transitions),
         initial=states[0],
         auto_transitions=False,
         send_event=True,
@@ -216,21 +217,9 @@ _MACHINE_OF = {
 }
 
 
-def _sources(row: dict) -> list[str]:
-    return row["source"] if isinstance(row["source"], list) else [row["source"]]
-
-
-_ROLES = {
-    (row["trigger"], source): row["roles"]
-    for row in SESSION_TRANSITIONS + MOTION_TRANSITIONS
-    for source in _sources(row)
-}
-
+_ROLES = role_table(SESSION_TRANSITIONS + MOTION_TRANSITIONS)
 # Everyone who may fire a trigger from some state.
-ROLES_FOR: dict[str, frozenset[str]] = {
-    trigger: frozenset().union(*(roles for (t, _), roles in _ROLES.items() if t == trigger))
-    for trigger in _MACHINE_OF
-}
+ROLES_FOR: dict[str, frozenset[str]] = roles_by_trigger(_ROLES)
 
 
 def roles_for(trigger: str, state: str) -> frozenset[str]:

@@ -19,6 +19,7 @@ from transitions.core import EventData, MachineError
 from workflows.calendar import add_months, deadline
 from workflows.errors import TransitionNotAllowed
 from workflows.messages import N_
+from workflows.roles import machine_rows, role_table, roles_by_trigger
 from workflows.rules import SIDES, RuleProfile
 
 STATES = [
@@ -191,7 +192,7 @@ TRANSITIONS = [
 machine = Machine(
     model=None,
     states=STATES,
-    transitions=[{k: v for k, v in row.items() if k != "roles"} for row in TRANSITIONS],
+    transitions=machine_rows(TRANSITIONS),
     initial="drafted",
     auto_transitions=False,
     send_event=True,
@@ -200,17 +201,9 @@ machine = Machine(
 CONTRACT_MACHINE = machine
 
 
-def _sources(row: dict) -> list[str]:
-    return row["source"] if isinstance(row["source"], list) else [row["source"]]
-
-
-_ROLES = {(row["trigger"], source): row["roles"] for row in TRANSITIONS for source in _sources(row)}
-
+_ROLES = role_table(TRANSITIONS)
 # Everyone who may fire a trigger from some state.
-ROLES_FOR: dict[str, frozenset[str]] = {
-    trigger: frozenset().union(*(roles for (t, _), roles in _ROLES.items() if t == trigger))
-    for trigger in machine.events
-}
+ROLES_FOR: dict[str, frozenset[str]] = roles_by_trigger(_ROLES)
 
 
 def roles_for(trigger: str, state: str) -> frozenset[str]:

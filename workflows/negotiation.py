@@ -13,6 +13,7 @@ from transitions.core import EventData, MachineError
 
 from workflows.errors import TransitionNotAllowed
 from workflows.messages import N_
+from workflows.roles import machine_rows, role_table, roles_by_trigger
 
 STATES = [
     "draft",
@@ -292,24 +293,16 @@ TRANSITIONS = [
 machine = Machine(
     model=None,
     states=STATES,
-    transitions=[{k: v for k, v in row.items() if k != "roles"} for row in TRANSITIONS],
+    transitions=machine_rows(TRANSITIONS),
     initial="draft",
     auto_transitions=False,
     send_event=True,
 )
 
 
-def _sources(row: dict) -> list[str]:
-    return row["source"] if isinstance(row["source"], list) else [row["source"]]
-
-
-_ROLES = {(row["trigger"], source): row["roles"] for row in TRANSITIONS for source in _sources(row)}
-
+_ROLES = role_table(TRANSITIONS)
 # Everyone who may fire a trigger from some state.
-ROLES_FOR: dict[str, frozenset[str]] = {
-    trigger: frozenset().union(*(roles for (t, _), roles in _ROLES.items() if t == trigger))
-    for trigger in machine.events
-}
+ROLES_FOR: dict[str, frozenset[str]] = roles_by_trigger(_ROLES)
 
 
 def roles_for(trigger: str, state: str) -> frozenset[str]:
