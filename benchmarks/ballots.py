@@ -37,6 +37,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
@@ -44,6 +45,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 from harness import (  # noqa: E402  (the path above first)
     DEFAULT_BASE_URL,
     TRIVIAL_PATH,
+    CpuMeter,
     default_workers,
     fire,
     free_port,
@@ -56,6 +58,9 @@ from harness import (  # noqa: E402  (the path above first)
 )
 
 DELEGATES = 1000
+# Delegates beyond the thousand who vote on a motion of their own first, to warm every worker's
+# vote path up (compiled SQL, prepared statements, connections) as a sitting's first motion does.
+WARM_UP_VOTERS = 200
 ITEMS = 3
 TALLY_BALLOTS, TALLY_ITEMS, TALLY_RUNS = 10_000, 8, 5
 RESULTS = ROOT / "benchmarks" / "results-ballots.txt"
@@ -74,13 +79,24 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def ballot_requests(motion_id: int, tokens: list[str], rng: random.Random) -> list:
+    return [
+        (
+            "POST",
+            f"/api/v1/motions/{motion_id}/ballot",
+            ballot_body(rng),
+            {**bearer(token), "Content-Type": "application/json"},
+        )
+        for token in tokens
+    ]
+
+
 # --- the database ------------------------------------------------------------------------------
 
 
-def load(app) -> tuple[int, list[str], str]:
-    """Migrate, then the enterprise, 1,000 delegates with tokens, all checked in, a motion open,
-    and a secretary with a token for warming the workers up. Returns the motion's id, the
-    delegates' plain tokens and the secretary's."""
+def load(app) -> Loaded:
+    """Migrate, then the enterprise, 1,000 delegates and the warm-up voters with tokens, all
+    checked in, the motion and the warm-up motion open, and a secretary with a token."""
     from flask_migrate import upgrade
     from werkzeug.security import generate_password_hash
 
@@ -112,7 +128,7 @@ def load(app) -> tuple[int, list[str], str]:
                 email=f"bench-{i:04d}@bench.invalid",
                 password_hash=password_hash,
             )
-            for i in range(DELEGATES + 1)
+            for i in range(DELEGATES + WARM_UP_VOTERS + 1)
         ]
         db.session.add_all(users)
         db.session.flush()
@@ -165,18 +181,30 @@ def load(app) -> tuple[int, list[str], str]:
             Attendance(session_id=session.id, delegate_id=d.id) for d in congress.delegates
         )
         db.session.flush()
-        motion = ops.create_motion(
-            session,
-            None,
-            title="基准测试议案",
-            items=[(f"第{n}项", "内容") for n in range(1, ITEMS + 1)],
-        )
-        ops.open_voting(motion, None)
+        motions = [
+            ops.create_motion(
+                session,
+                None,
+                title=title,
+                items=[(f"第{n}项", "内容") for n in range(1, ITEMS + 1)],
+            )
+            for title in ("基准测试议案", "预热议案")
+        ]
+        for motion in motions:
+            ops.open_voting(motion, None)
         db.session.commit()
-        motion_id = motion.id
+        motion_ids = [motion.id for motion in motions]
         db.session.remove()
         db.engine.dispose()
-    return motion_id, tokens[:-1], tokens[-1]
+    return Loaded(*motion_ids, tokens[:DELEGATES], tokens[DELEGATES:-1], tokens[-1])
+
+
+class Loaded(NamedTuple):
+    motion_id: int
+    warm_up_motion_id: int
+    tokens: list[str]  # the thousand delegates'
+    warm_up_tokens: list[str]
+    secretary_token: str
 
 
 def verify(app, motion_id: int) -> dict[str, int]:
@@ -246,6 +274,8 @@ class BallotFigures:
     tally_ms: float
     rss_started: dict[int, float]  # each worker right after the start, by pid
     rss_loaded: dict[int, float]  # each worker after the ballots and the trivial requests
+    cpu: dict[str, float]  # CPU seconds of the ballot phase: workers, postgres, client
+    trivial_cpu: dict[str, float]  # the same for the trivial requests
     endpoint_missing: bool
 
     @property
@@ -286,35 +316,37 @@ def measure(base_url: str, clients: int = 32, workers: int | None = None) -> Bal
     with temporary_database(base_url) as (name, url):
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TICK_EVERY": 0})
         t0 = time.perf_counter()
-        motion_id, tokens, warm_token = load(app)
+        loaded = load(app)
         setup_s = time.perf_counter() - t0
         port = free_port()
         server = start_gunicorn(url, port, workers)
         try:
-            # Warm every worker up (first DB connections, compiled SQL, the catalogs) before
-            # measuring, with the secretary's token: the delegates' tokens stay unused until
-            # they vote.
+            # Warm every worker up (first DB connections, compiled SQL, prepared statements)
+            # before measuring: reads with the secretary's token, then the warm-up voters' ballots
+            # on their own motion. The thousand delegates' tokens stay unused until they vote.
             rss_started = workers_rss(server)
-            warm = ("GET", f"/api/v1/motions/{motion_id}", None, bearer(warm_token))
+            warm = (
+                "GET",
+                f"/api/v1/motions/{loaded.motion_id}",
+                None,
+                bearer(loaded.secretary_token),
+            )
             fire(port, [warm] * 50 * workers, clients)
-
             rng = random.Random(1)
-            ballots = [
-                (
-                    "POST",
-                    f"/api/v1/motions/{motion_id}/ballot",
-                    ballot_body(rng),
-                    {**bearer(t), "Content-Type": "application/json"},
-                )
-                for t in tokens
-            ]
-            wall, latencies, statuses = fire(port, ballots, clients)
+            fire(
+                port, ballot_requests(loaded.warm_up_motion_id, loaded.warm_up_tokens, rng), clients
+            )
+
+            ballots = ballot_requests(loaded.motion_id, loaded.tokens, rng)
+            with CpuMeter(server) as cpu:
+                wall, latencies, statuses = fire(port, ballots, clients)
             trivial = [("GET", TRIVIAL_PATH, None, {})] * len(ballots)
-            t_wall, t_lat, t_statuses = fire(port, trivial, clients)
+            with CpuMeter(server) as trivial_cpu:
+                t_wall, t_lat, t_statuses = fire(port, trivial, clients)
             rss_loaded = workers_rss(server)
         finally:
             stop_gunicorn(server)
-        counts = verify(app, motion_id)
+        counts = verify(app, loaded.motion_id)
     return BallotFigures(
         database=name,
         workers=workers,
@@ -333,7 +365,17 @@ def measure(base_url: str, clients: int = 32, workers: int | None = None) -> Bal
         tally_ms=time_tally(),
         rss_started=rss_started,
         rss_loaded=rss_loaded,
+        cpu=cpu.used,
+        trivial_cpu=trivial_cpu.used,
         endpoint_missing=not endpoint_exists(),
+    )
+
+
+def cpu_line(used: dict[str, float], requests: int) -> str:
+    ms = {group: seconds * 1000 / requests for group, seconds in used.items()}
+    return (
+        f"{ms['workers']:.2f} gunicorn + {ms['postgres']:.2f} PostgreSQL + "
+        f"{ms['client']:.2f} load generator"
     )
 
 
@@ -356,6 +398,8 @@ def summary(f: BallotFigures) -> list[str]:
         f"{f.trivial_per_s:.0f} req/s, p50 {f.trivial_p50_ms:.0f} ms, "
         f"p99 {f.trivial_p99_ms:.0f} ms; statuses {f.trivial_statuses}",
         f"ratio ballots/s : trivial req/s = {f.ballots_per_s / f.trivial_per_s:.2f}",
+        "CPU per request (ms): "
+        f"ballot {cpu_line(f.cpu, f.ballots)}; trivial {cpu_line(f.trivial_cpu, f.ballots)}",
         f"database: {c['participations']} participations, {c['ballots']} ballots, "
         f"{c['distinct_voters']} distinct voters, {f.ok} successful requests -> "
         + (

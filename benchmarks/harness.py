@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432"
 # The trivial endpoint: a static file through the same Flask app and gunicorn workers.
 TRIVIAL_PATH = "/static/css/accord.css"
-GUNICORN_THREADS = 4
+GUNICORN_THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 
 Request = tuple[str, str, bytes | None, dict]  # method, path, body, headers
 
@@ -171,6 +171,56 @@ def rss_mib(pid: int | str = "self") -> float:
 def workers_rss(server: subprocess.Popen) -> dict[int, float]:
     """Each worker's RSS in MiB, by pid."""
     return {pid: rss_mib(pid) for pid in worker_pids(server)}
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used, from /proc/<pid>/stat (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0  # gone meanwhile
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+class CpuMeter:
+    """CPU seconds spent during a phase by the gunicorn workers, by PostgreSQL (every server
+    process, a backend that ends meanwhile is missed) and by this process (the load generator).
+    Unlike the wall clock, these hardly change when something else shares the machine: they
+    are the cost of a request, where requests per second is the cost and the competition."""
+
+    def __init__(self, server: subprocess.Popen):
+        self.server = server
+
+    def _read(self) -> dict[str, dict[int, float]]:
+        times = os.times()
+        return {
+            "workers": {pid: _cpu_seconds(pid) for pid in worker_pids(self.server)},
+            "postgres": {pid: _cpu_seconds(pid) for pid in _postgres_pids()},
+            "client": {0: times.user + times.system},
+        }
+
+    def __enter__(self) -> CpuMeter:
+        self.before = self._read()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        after = self._read()
+        self.used = {
+            group: sum(t - self.before[group].get(pid, 0.0) for pid, t in after[group].items())
+            for group in after
+        }
 
 
 # --- the load ----------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from app.congress.access import (
     get_congress_or_404,
     get_delegate_or_404,
     get_motion_or_404,
+    get_motion_to_vote_or_404,
     get_session_or_404,
     is_organiser,
 )
@@ -249,12 +250,16 @@ def record_attendance(data, session):
 
 with_motion = loader("motion_id", "motion", get_motion_or_404, lambda m: m.session.congress)
 # The voter's check reads their standing on the motion itself (under its lock, once).
-with_motion_to_vote = loader("motion_id", "motion", get_motion_or_404)
+with_motion_to_vote = loader("motion_id", "motion", get_motion_to_vote_or_404)
 with_negotiation = loader("negotiation_id", "negotiation", get_negotiation_or_404)
 
 
 def voter(motion) -> None:
+    """A delegate of the motion's congress; anyone else who sees the enterprise gets a 403, the
+    rest the 404 get_motion_or_404 would give."""
     if ops.voter_standing(motion, current_user).delegate_id is None:
+        if not motion.session.congress.enterprise.can_view(current_user):
+            abort(404)
         raise NotPermitted(_("Only a delegate of this congress votes."))
 
 

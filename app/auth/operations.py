@@ -7,7 +7,7 @@ from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy import Select, Update, bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 
 from app import clock
@@ -239,8 +239,13 @@ def issue_signing_key(user: User, password: str) -> SigningKey:
 
 def unlocked_signing_key(user: User, password: str) -> tuple[SigningKey, object]:
     """The user's key in use and its private key, opened with their password (checked by the
-    caller); issued now when they have none yet or theirs was made under an earlier password."""
+    caller); issued now when they have none yet, theirs was made under an earlier password, or
+    its certificate has expired (a signature made with it would not be trusted)."""
     key = signing_key_in_use(user)
+    if key is not None and key.not_after <= clock.now():
+        key.retired_at = utcnow()
+        db.session.flush()
+        key = None
     if key is not None:
         try:
             return key, keys.unlock_signing_key(key.encrypted_key, password)
@@ -319,29 +324,41 @@ def revoke_token(token: ApiToken, actor: User) -> None:
 
 
 @cache
-def _token_with_user() -> Select:
-    """One query for the token, its user and the user's memberships, built once (on first
-    use, when every mapper is configured): every API call runs it."""
+def _user_by_token() -> Select:
+    """One query for the user behind a token, their memberships and the token's state, built
+    once (on first use, when every mapper is configured): every API call runs it. The token is
+    read as columns, not loaded as an object: nothing else of it is needed."""
     return (
-        select(ApiToken)
+        select(User, ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at)
+        .join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == bindparam("token_hash"))
-        .options(joinedload(ApiToken.user).joinedload(User.memberships))
+        .options(joinedload(User.memberships))
+    )
+
+
+@cache
+def _touch_token() -> Update:
+    tokens = ApiToken.__table__
+    return (
+        update(tokens)
+        .where(tokens.c.id == bindparam("token_id"))
+        .values(last_used_at=bindparam("now"))
     )
 
 
 def user_for_token(plain: str) -> User | None:
-    token = (
-        db.session.scalars(_token_with_user(), {"token_hash": ApiToken.hash(plain)})
+    row = (
+        db.session.execute(_user_by_token(), {"token_hash": ApiToken.hash(plain)})
         .unique()
         .one_or_none()
     )
-    if token is None or token.revoked_at is not None or not token.user.active:
+    if row is None:
+        return None
+    user, token_id, revoked_at, last_used_at = row
+    if revoked_at is not None or not user.active:
         return None
     now = utcnow()
     # One write a minute at most: a voting congress must not turn every read into a write.
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        db.session.execute(
-            update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now),
-            execution_options={"synchronize_session": False},
-        )
-    return token.user
+    if last_used_at is None or (now - last_used_at).total_seconds() > 60:
+        db.session.execute(_touch_token(), {"token_id": token_id, "now": now})
+    return user

@@ -8,6 +8,7 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
+from app.congress import operations as ops
 from app.congress.models import Congress, CongressSession, Delegate, Motion
 from app.congress.operations import ORGANISERS
 from app.extensions import db
@@ -56,6 +57,16 @@ def _motion_with_enterprise() -> Select:
             .joinedload(Congress.enterprise)
         )
     )
+
+
+def get_motion_to_vote_or_404(motion_id: int, user) -> Motion:
+    """The motion for a ballot, read with the voter's standing under its lock (one query). The
+    standing tells whether they are a delegate of its congress; only someone who is not needs
+    the check of get_motion_or_404 (app.api.congress.voter)."""
+    motion = ops.motion_to_vote(motion_id, user)
+    if motion is None:
+        abort(404)
+    return motion
 
 
 def get_motion_or_404(motion_id: int, user) -> Motion:

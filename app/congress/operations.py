@@ -192,13 +192,14 @@ class Standing(NamedTuple):
 
 @cache
 def _standing_query() -> Select:
-    """The hot path of a congress vote, built once: the statement's shape never changes."""
+    """The hot path of a congress vote, built once: the statement's shape never changes. The
+    motion comes as an object (the identity map's, if the request loaded it already) and its
+    state once more as a column, read under the lock whatever the object holds."""
     items = (
         select(func.count(MotionItem.id)).where(MotionItem.motion_id == Motion.id).scalar_subquery()
     )
     return (
-        select(Motion.state, Delegate.id, Entitlement.id, Attendance.id, items)
-        .select_from(Motion)
+        select(Motion, Motion.state, Delegate.id, Entitlement.id, Attendance.id, items)
         .join(CongressSession, CongressSession.id == Motion.session_id)
         .outerjoin(
             Delegate,
@@ -219,23 +220,32 @@ def _standing_query() -> Select:
     )
 
 
-def voter_standing(motion: Motion, actor: User) -> Standing:
-    """In one round trip, under a SHARE lock on the motion's row: its state and item count, the
-    actor's delegate id in its congress, and whether they are entitled and checked in.
+def motion_to_vote(motion_id: int, actor: User) -> Motion | None:
+    """The motion with the actor's standing on it, in one round trip under a SHARE lock on the
+    motion's row: its state and item count, the actor's delegate id in its congress, and whether
+    they are entitled and checked in. None when there is no such motion.
 
     The lock is what makes a vote racing the close safe (see the module's docstring) and it is
-    held to the end of the transaction, so the answer is kept for the transaction: the API's
+    held to the end of the transaction, so the standing is kept for the transaction: the API's
     access check and the vote itself read it once."""
-    cache = transaction_cache(db.session)
+    row = db.session.execute(
+        _standing_query(), {"motion_id": motion_id, "user_id": actor.id}
+    ).one_or_none()
+    if row is None:
+        return None
+    motion, state, delegate_id, entitlement_id, attendance_id, items = row
+    transaction_cache(db.session)[("voter_standing", motion_id, actor.id)] = Standing(
+        state, delegate_id, entitlement_id is not None, attendance_id is not None, items
+    )
+    return motion
+
+
+def voter_standing(motion: Motion, actor: User) -> Standing:
+    """The actor's standing on the motion (motion_to_vote), read once per transaction."""
     key = ("voter_standing", motion.id, actor.id)
-    if key not in cache:
-        state, delegate_id, entitlement_id, attendance_id, items = db.session.execute(
-            _standing_query(), {"motion_id": motion.id, "user_id": actor.id}
-        ).one()
-        cache[key] = Standing(
-            state, delegate_id, entitlement_id is not None, attendance_id is not None, items
-        )
-    return cache[key]
+    if key not in transaction_cache(db.session):
+        motion_to_vote(motion.id, actor)
+    return transaction_cache(db.session)[key]
 
 
 def participation_count(motion: Motion) -> int:

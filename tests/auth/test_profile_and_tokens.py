@@ -1,5 +1,8 @@
 """The profile page, password change, and personal API tokens."""
 
+from datetime import UTC, datetime, timedelta
+
+from app.auth import operations
 from app.auth.models import ApiToken
 from tests.conftest import PASSWORD
 
@@ -87,3 +90,24 @@ def test_a_deactivated_users_token_stops_working(client, make, api_token, db_ses
     user.active = False
     db_session.commit()
     assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_a_tokens_last_use_is_written_once_a_minute_at_most(
+    client, make, api_token, db_session, monkeypatch
+):
+    """The token list shows when each token was last used; a voting congress must not turn
+    every call into a write, so it is written when more than a minute old."""
+    headers = api_token(make.user("li.ming"))
+    token = db_session.query(ApiToken).one()
+    assert token.last_used_at is None
+    now = datetime(2026, 7, 1, 2, 0, tzinfo=UTC)
+
+    def used_at(moment):
+        monkeypatch.setattr(operations, "utcnow", lambda: moment)
+        assert client.get("/api/v1/me", headers=headers).status_code == 200
+        db_session.expire_all()
+        return db_session.get(ApiToken, token.id).last_used_at
+
+    assert used_at(now) == now
+    assert used_at(now + timedelta(seconds=60)) == now  # not rewritten within the minute
+    assert used_at(now + timedelta(seconds=61)) == now + timedelta(seconds=61)
