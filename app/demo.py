@@ -578,7 +578,7 @@ def _seed_congresses(enterprises: dict[str, Enterprise], today: date, admin: Use
     )
     db.session.add(session)
     db.session.flush()
-    record(session, "session_scheduled", admin, to_state="scheduled", data={"title": session.title})
+    record(session, "scheduled", admin, to_state="scheduled", data={"title": session.title})
     negotiation = db.session.scalars(
         select(Negotiation).where(Negotiation.enterprise_id == enterprises["ky"].id)
     ).one()

@@ -38,19 +38,6 @@ from workflows.calendar import days_left
 bp = Blueprint("contracts", __name__)
 
 # The audit log's actions on a contract, as the history lists them.
-EVENT_LABELS = {
-    "generated": _l("Contract generated from the ratified draft"),
-    "sign": _l("Signed"),
-    "void": _l("Refused at signing: the contract is void"),
-    "file": _l("Filed with the labour administration"),
-    "approve": _l("Approved by the labour administration"),
-    "object": _l("Returned with a written objection"),
-    "deem_approved": _l("Deemed approved: no objection within the review period"),
-    "publication_recorded": _l("Publication recorded by one side"),
-    "publish": _l("Published to all staff"),
-    "renewal_requested": _l("Renewal asked for"),
-    "expire": _l("The term ended"),
-}
 DECISION_LABELS = {
     "approved": _l("approved"),
     "deemed_approved": _l("deemed approved (no objection within the review period)"),
@@ -79,7 +66,6 @@ def _render(template: str, status: int = 200, **context):
         ACTION_LABELS=workflow.ACTION_LABELS,
         SIDE_LABELS=rules.SIDE_LABELS,
         DECISION_LABELS=DECISION_LABELS,
-        EVENT_LABELS=EVENT_LABELS,
         **context,
     ), status
 
