@@ -16,7 +16,7 @@ from flask_smorest import Blueprint, abort
 from app.api.common import error_responses, loader
 from app.congress.schemas import NegotiationStateSchema
 from app.contracts import operations as ops
-from app.contracts.access import get_contract_or_404
+from app.contracts.access import failed_signing_attempts, get_contract_or_404
 from app.contracts.schemas import (
     ContractFoundSchema,
     ContractPublicationSchema,
@@ -32,7 +32,6 @@ from app.contracts.schemas import (
 )
 from app.contracts.verification import NotAPdf
 from app.errors import InvalidInput, NotPermitted
-from app.extensions import limiter
 from app.negotiations import operations as negotiation_ops
 from app.negotiations.access import get_negotiation_or_404
 from app.orgs.access import get_enterprise_or_404
@@ -155,28 +154,9 @@ def review_queue():
 # --- signing (签字) -----------------------------------------------------------------------------
 
 
-def _signing_limit() -> str:
-    return current_app.config["SIGNING_RATE_LIMIT"]
-
-
-def _signer_key() -> str:
-    return str(current_user.id)
-
-
-def _refused(response: Response) -> bool:
-    return response.status_code == 422
-
-
 @blp.post("/contracts/<int:contract_id>/sign")
 @with_contract(may("sign"))
-# Only refused attempts count (422: a wrong password or name, or a malformed body), per person
-# whichever token they use.
-@limiter.limit(
-    _signing_limit,
-    key_func=_signer_key,
-    deduct_when=_refused,
-    error_message=lambda: _("Too many failed attempts to sign; please wait and try again."),
-)
+@failed_signing_attempts  # shared with the signing page
 @fails_with(403, 404, 409, 429)
 @blp.arguments(SignSchema)
 @blp.response(201, ContractSignatureSchema)

@@ -22,7 +22,7 @@ from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from app import clock
 from app.audit.operations import history
 from app.contracts import operations as ops
-from app.contracts.access import get_contract_or_404
+from app.contracts.access import failed_signing_attempts, get_contract_or_404
 from app.contracts.forms import ObjectionForm, PublicationForm, SignForm, VerifyForm, VoidForm
 from app.contracts.models import Contract, ContractRevision
 from app.contracts.verification import NotAPdf, Report
@@ -349,21 +349,6 @@ def renew(contract_id: int):
 # --- signing (签字) ------------------------------------------------------------------------------
 
 
-def _signing_limit() -> str:
-    return current_app.config["SIGNING_RATE_LIMIT"]
-
-
-def _signer_key() -> str:
-    return f"sign|{current_user.get_id() or request.remote_addr}"
-
-
-def _too_many_attempts() -> str:
-    return _(
-        "Too many failed signing attempts. For your security, signing is locked for a while; "
-        "try again later."
-    )
-
-
 def _signing_side(contract: Contract) -> str:
     """The side this chief signs for: 403 for anyone who is no chief, 409 when it cannot now."""
     side = ops.chief_side(current_user, contract)
@@ -395,13 +380,7 @@ def _render_sign(contract: Contract, side: str, form: SignForm, status: int = 20
 
 @bp.route("/contracts/<int:contract_id>/sign", methods=["GET", "POST"])
 @login_required
-@limiter.limit(
-    _signing_limit,
-    methods=["POST"],
-    key_func=_signer_key,
-    deduct_when=lambda response: response.status_code == 422,
-    error_message=_too_many_attempts,
-)
+@failed_signing_attempts
 def sign(contract_id: int):
     contract = get_contract_or_404(contract_id, current_user)
     side = _signing_side(contract)

@@ -429,7 +429,7 @@ def test_signing_attempts_that_fail_are_limited_per_person(api, api_token, app, 
     error(api(chief).post(path, good | {"full_name": "赵"}), 422)
     limited = error(api(chief).post(path, good), 429)
     assert (limited["code"], limited["details"]) == ("rate_limited", {})
-    assert "Too many failed attempts to sign" in limited["message"]
+    assert "Too many failed signing attempts" in limited["message"]
     # Another token is the same person; another person has their own attempts.
     headers = api_token(chief) | {"Accept-Language": "en"}
     assert api(chief).client.post(f"/api/v1{path}", json=good, headers=headers).status_code == 429

@@ -214,6 +214,29 @@ def test_the_sixth_wrong_password_is_refused_for_a_while(app, client, deal, sign
     assert stored()[0] == 0
 
 
+def test_the_page_and_the_api_share_one_budget_of_failed_attempts(
+    app, client, deal, signing, api_token, monkeypatch
+):
+    """Failing on the page and then through the API does not give a person twice the tries."""
+    monkeypatch.setitem(app.config, "SIGNING_RATE_LIMIT", "2 per minute")
+    url, sha256 = signing
+    assert (
+        client.post(url, data=sign_form(deal.union_chief, sha256, password="x")).status_code == 422
+    )
+    api = f"/api/v1/contracts/{deal.contract.id}/sign"
+    body = sign_form(deal.union_chief, sha256, password="wrong-password")
+    headers = api_token(deal.union_chief)
+    assert client.post(api, json=body, headers=headers).status_code == 422
+    assert (
+        client.post(api, json=sign_form(deal.union_chief, sha256), headers=headers).status_code
+        == 429
+    )
+    assert "Too many failed signing attempts" in text(
+        client.post(url, data=sign_form(deal.union_chief, sha256)), 429
+    )
+    assert stored()[0] == 0
+
+
 def test_a_document_changed_after_signing_is_not_valid(app, client, deal):
     contract = deal.contract
     sign_both(contract, deal.union_chief, deal.employer_chief)
