@@ -81,9 +81,12 @@ def login():
         if user is None:
             form.password.errors = [_("Wrong username or password.")]
         else:
+            # A language chosen on the way in (?lang= on the sign-in page) outlives the new
+            # session; otherwise the profile's applies.
+            chosen = session.get("lang")
             session.clear()
             login_user(user, remember=form.remember.data)
-            session["lang"] = user.locale
+            session["lang"] = chosen or user.locale
             return redirect(_safe_next(request.args.get("next")) or url_for("orgs.home"))
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
 

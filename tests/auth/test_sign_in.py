@@ -110,3 +110,20 @@ def test_a_session_cookie_does_not_authenticate_the_api(client, make, auth):
     response = client.get("/api/v1/me")
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_the_language_chosen_on_the_sign_in_page_is_kept(client, make):
+    make.user("li.ming", full_name="李明", locale="zh")
+    client.get("/login?lang=en")
+    home = client.post(
+        "/login", data={"username": "li.ming", "password": PASSWORD}, follow_redirects=True
+    )
+    assert 'lang="en"' in home.get_data(as_text=True)
+
+
+def test_without_a_choice_the_profiles_language_applies(client, make):
+    make.user("li.ming", full_name="李明", locale="en")
+    home = client.post(
+        "/login", data={"username": "li.ming", "password": PASSWORD}, follow_redirects=True
+    )
+    assert 'lang="en"' in home.get_data(as_text=True)
