@@ -200,14 +200,14 @@ def open_page(browser, server: Server, phone: bool = False, path: str = "/verify
 
 
 def sign_in_on(page, username: str):
-    """Sign in on the login page as a demo user, then read English again."""
+    """Sign in on the login page as a demo user; English, chosen before, stays."""
+    from playwright.sync_api import expect
+
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/login" not in url)
-    # Signing in restores the user's own language (Chinese): switch to English with the link.
-    page.get_by_role("link", name="English").click()
-    page.wait_for_url("**?lang=en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     return page
 
 
