@@ -12,6 +12,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
+# The largest value an INTEGER column holds (PostgreSQL's int4; SQLite's is 64-bit). Integers a
+# request sends to be stored or looked up are validated against it: 422, not a 500 from the driver.
+INTEGER_MAX = 2**31 - 1
+
 
 class UTCDateTime(TypeDecorator):
     """A timezone-aware UTC datetime on every backend (SQLite stores it naive, in UTC)."""

@@ -132,12 +132,14 @@ def register_error_handlers(app: Flask) -> None:
         if message is None and exc.description == type(exc).description:
             message = default_message(exc.code or 500)
         message = message or exc.description or exc.name
+        # The exception's own headers (Allow on a 405, RFC 9110) and those abort() was given.
+        headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+        headers.update((getattr(exc, "data", None) or {}).get("headers") or {})
         if wants_json():
             response, status = json_error(exc.code or 500, message, details)
-            for key, value in ((getattr(exc, "data", None) or {}).get("headers") or {}).items():
-                response.headers[key] = value
+            response.headers.update(headers)
             return response, status
-        return render_template("errors.html", status=exc.code, message=message), exc.code
+        return render_template("errors.html", status=exc.code, message=message), exc.code, headers
 
     @app.errorhandler(AccordError)
     def handle_accord_error(exc: AccordError):

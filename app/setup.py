@@ -1,9 +1,14 @@
 """Wiring: extensions, blueprints, request hooks and security headers."""
 
 from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.routing import IntegerConverter, Map
 
 from app.config import PROJECT_ROOT
+from app.db import INTEGER_MAX
+from app.errors import InvalidInput
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 CONTENT_SECURITY_POLICY = (
@@ -26,7 +31,34 @@ def select_locale() -> str:
     return "zh"
 
 
+def _numbers_up_to(limit: int) -> str:
+    """A regular expression of the decimal numbers 0 to `limit`: those with fewer digits, and
+    those with as many that have a smaller digit after a prefix of `limit`'s own."""
+    digits = str(limit)
+    shorter = [rf"\d{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    smaller = [
+        rf"{digits[:i]}[0-{int(digit) - 1}]\d{{{len(digits) - i - 1}}}"
+        for i, digit in enumerate(digits)
+        if digit != "0"
+    ]
+    return "|".join([*shorter, *smaller, digits])
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: 0 to INTEGER_MAX, what an INTEGER column holds (PostgreSQL
+    refuses to compare one with a larger number, SQLite one beyond 64 bits: a 500), and so
+    documented. A larger number matches no route, 404 — by the pattern, as a bound checked after
+    it makes werkzeug answer 405 where the path has other methods."""
+
+    regex = _numbers_up_to(INTEGER_MAX)
+
+    def __init__(self, map: Map, *args, **kwargs) -> None:
+        super().__init__(map, *args, **kwargs)
+        self.max = INTEGER_MAX  # the pattern's bound, for the OpenAPI document
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
@@ -68,6 +100,24 @@ def init_app(app: Flask) -> None:
         lang = request.args.get("lang")
         if lang in app.config["LANGUAGES"] and not request.path.startswith("/api/"):
             session["lang"] = lang
+
+    @app.before_request
+    def refuse_nul_characters():
+        """PostgreSQL stores no NUL character (U+0000): a page's form field or query parameter
+        holding one is refused by name (422) before any form reads it, instead of failing in
+        the database (500). The API's schemas refuse it field by field (app.schemas.Text)."""
+        if request.path.startswith("/api/"):
+            return
+        try:
+            pairs = [*request.args.items(multi=True), *request.form.items(multi=True)]
+        except RequestEntityTooLarge:
+            return  # the view answers an oversized upload in its own words
+        for name, value in pairs:
+            if "\x00" in name or "\x00" in value:
+                field = name.replace("\x00", "")
+                raise InvalidInput(
+                    field, f"{field}: " + _("Must not contain the NUL character (U+0000).")
+                )
 
     @app.before_request
     def sync_holiday_schedules():

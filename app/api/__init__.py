@@ -8,11 +8,12 @@ from flask_smorest import abort
 
 from app.auth.operations import user_for_token
 from app.extensions import csrf, login_manager
+from app.schemas import Text
 
 
 class ErrorBodySchema(ma.Schema):
-    code = ma.fields.String(required=True)
-    message = ma.fields.String(required=True)
+    code = Text(required=True)
+    message = Text(required=True)
     details = ma.fields.Dict(required=True)
 
 

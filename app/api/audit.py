@@ -2,39 +2,43 @@
 
 import marshmallow as ma
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from app.api.auth import require_admin
+from app.api.common import Blueprint, error_responses
 from app.audit.operations import history, verify_chains
 from app.orgs.access import get_enterprise_or_404
+from app.schemas import Text
 
 blp = Blueprint("api_audit", __name__, description="The audit log")
+fails_with = error_responses(blp)
 
 
 class AuditEventSchema(ma.Schema):
     seq = ma.fields.Integer()
     created_at = ma.fields.AwareDateTime()
-    actor = ma.fields.String(attribute="actor.username", allow_none=True, dump_default=None)
-    action = ma.fields.String()
-    from_state = ma.fields.String(allow_none=True)
-    to_state = ma.fields.String(allow_none=True)
+    actor = Text(attribute="actor.username", allow_none=True, dump_default=None)
+    action = Text()
+    from_state = Text(allow_none=True)
+    to_state = Text(allow_none=True)
     data = ma.fields.Dict()
-    hash = ma.fields.String()
+    hash = Text()
 
 
 class VerificationSchema(ma.Schema):
     events_checked = ma.fields.Integer()
     intact = ma.fields.Boolean()
-    first_broken_link = ma.fields.String(allow_none=True)
+    first_broken_link = Text(allow_none=True)
 
 
 @blp.get("/enterprises/<int:enterprise_id>/history")
+@fails_with(404)
 @blp.response(200, AuditEventSchema(many=True))
 def enterprise_history(enterprise_id):
     return history(get_enterprise_or_404(enterprise_id, current_user))
 
 
 @blp.get("/audit/verify")
+@fails_with(403)
 @blp.response(200, VerificationSchema)
 def verify():
     """Recompute every hash chain and name the first broken link."""

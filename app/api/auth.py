@@ -3,9 +3,10 @@
 from functools import wraps
 
 from flask_login import current_user
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import select
 
+from app.api.common import Blueprint, error_responses
 from app.auth import operations
 from app.auth.models import ApiToken, User
 from app.auth.schemas import (
@@ -19,6 +20,7 @@ from app.extensions import db
 from app.orgs.models import Region
 
 blp = Blueprint("api_auth", __name__, description="The signed-in user, tokens and users")
+fails_with = error_responses(blp)
 
 
 def require_admin():
@@ -72,6 +74,7 @@ def create_token(data):
 
 
 @blp.delete("/tokens/<int:token_id>")
+@fails_with(404)
 @blp.response(204)
 def revoke_token(token_id):
     token = db.session.get(ApiToken, token_id)
@@ -81,6 +84,7 @@ def revoke_token(token_id):
 
 
 @blp.get("/users")
+@fails_with(403)
 @blp.response(200, UserSchema(many=True))
 def list_users():
     require_admin()
@@ -89,6 +93,7 @@ def list_users():
 
 @blp.post("/users")
 @admin_only
+@fails_with(403)
 @blp.arguments(UserCreateSchema)
 @blp.response(201, UserSchema)
 def create_user(data):
@@ -104,6 +109,7 @@ def create_user(data):
 
 
 @blp.get("/users/<int:user_id>")
+@fails_with(403, 404)
 @blp.response(200, UserSchema)
 def get_user(user_id):
     if user_id != current_user.id:
@@ -113,6 +119,7 @@ def get_user(user_id):
 
 @blp.patch("/users/<int:user_id>")
 @admin_only
+@fails_with(403, 404)
 @blp.arguments(UserUpdateSchema)
 @blp.response(200, UserSchema)
 def update_user(data, user_id):

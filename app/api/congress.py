@@ -7,9 +7,9 @@ acts (403) before the body is validated, then calls one operation; the request c
 
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
-from app.api.common import error_responses, loader
+from app.api.common import Blueprint, error_responses, loader
 from app.auth.models import Role
 from app.congress import operations as ops
 from app.congress import roster

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from flask import Response, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
-from app.api.common import error_responses, loader
+from app.api.common import Blueprint, error_responses, loader
 from app.congress.schemas import NegotiationStateSchema
 from app.contracts import operations as ops
 from app.contracts.access import failed_signing_attempts, get_contract_or_404

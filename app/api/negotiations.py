@@ -9,10 +9,10 @@ from collections.abc import Callable
 
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import Select, func, select
 
-from app.api.common import error_responses, loader
+from app.api.common import Blueprint, error_responses, loader
 from app.auth import operations as auth_operations
 from app.auth.models import Role, User
 from app.errors import InvalidInput, NotPermitted
@@ -143,9 +143,13 @@ def _grade_rows(rows: list[dict]) -> list[rules.GradeRow]:
 
 
 def _page(query: Select, pagination_parameters) -> list:
+    """The page asked for; past the last, an empty one (as flask-smorest documents), without
+    asking the database for an offset it may not hold (SQLite's is 64-bit: a 500)."""
     pagination_parameters.item_count = db.session.scalar(
         select(func.count()).select_from(query.order_by(None).subquery())
     )
+    if pagination_parameters.first_item >= pagination_parameters.item_count:
+        return []
     return db.session.scalars(
         query.offset(pagination_parameters.first_item).limit(pagination_parameters.page_size)
     ).all()

@@ -2,18 +2,21 @@
 
 import marshmallow as ma
 from flask_login import current_user
-from flask_smorest import Blueprint
+from marshmallow import validate
 
+from app.api.common import Blueprint
+from app.db import INTEGER_MAX
 from app.notifications.operations import inbox, mark_read, render, unread_count
+from app.schemas import Text
 
 blp = Blueprint("api_notifications", __name__, description="The inbox")
 
 
 class NotificationSchema(ma.Schema):
     id = ma.fields.Integer()
-    kind = ma.fields.String()
+    kind = Text()
     text = ma.fields.Function(render)
-    link = ma.fields.String()
+    link = Text()
     created_at = ma.fields.AwareDateTime()
     read_at = ma.fields.AwareDateTime(allow_none=True)
 
@@ -25,7 +28,7 @@ class InboxSchema(ma.Schema):
 
 class MarkReadSchema(ma.Schema):
     ids = ma.fields.List(
-        ma.fields.Integer(),
+        ma.fields.Integer(validate=validate.Range(min=1, max=INTEGER_MAX)),
         load_default=None,
         allow_none=True,
         metadata={"description": "Omit to mark every notification read."},

@@ -4,11 +4,12 @@ from functools import wraps
 
 import marshmallow as ma
 from flask_login import current_user
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import validate
 from sqlalchemy import select
 
 from app.api.auth import admin_only, require_admin
+from app.api.common import Blueprint, error_responses
 from app.auth import operations as auth_operations
 from app.auth.models import Membership, User
 from app.auth.schemas import MembershipCreateSchema, MembershipSchema
@@ -23,9 +24,11 @@ from app.orgs.schemas import (
     RegionSchema,
     RegionUpdateSchema,
 )
+from app.schemas import Text
 from workflows import calendar
 
 blp = Blueprint("api_orgs", __name__, description="Regions, enterprises and memberships")
+fails_with = error_responses(blp)
 
 
 def enterprise_admin_only(view):
@@ -56,6 +59,7 @@ def list_regions():
 
 @blp.post("/regions")
 @admin_only
+@fails_with(403)
 @blp.arguments(RegionSchema)
 @blp.response(201, RegionSchema)
 def create_region(data):
@@ -65,6 +69,7 @@ def create_region(data):
 
 
 @blp.get("/regions/<int:region_id>")
+@fails_with(404)
 @blp.response(200, RegionSchema)
 def get_region(region_id):
     return db.get_or_404(Region, region_id)
@@ -72,6 +77,7 @@ def get_region(region_id):
 
 @blp.patch("/regions/<int:region_id>")
 @admin_only
+@fails_with(403, 404)
 @blp.arguments(RegionUpdateSchema)
 @blp.response(200, RegionSchema)
 def update_region(data, region_id):
@@ -80,6 +86,7 @@ def update_region(data, region_id):
 
 @blp.put("/regions/<int:region_id>/guidelines/<int:year>")
 @admin_only
+@fails_with(403, 404)
 @blp.arguments(GuidelineSchema)
 @blp.response(200, GuidelineSchema)
 def set_guideline(data, region_id, year):
@@ -105,6 +112,7 @@ def list_enterprises():
 
 @blp.post("/enterprises")
 @admin_only
+@fails_with(403)
 @blp.arguments(EnterpriseSchema)
 @blp.response(201, EnterpriseSchema)
 def create_enterprise(data):
@@ -113,6 +121,7 @@ def create_enterprise(data):
 
 
 @blp.get("/enterprises/<int:enterprise_id>")
+@fails_with(404)
 @blp.response(200, EnterpriseSchema)
 def get_enterprise(enterprise_id):
     return get_enterprise_or_404(enterprise_id, current_user)
@@ -120,6 +129,7 @@ def get_enterprise(enterprise_id):
 
 @blp.patch("/enterprises/<int:enterprise_id>")
 @enterprise_admin_only
+@fails_with(403, 404)
 @blp.arguments(EnterpriseUpdateSchema)
 @blp.response(200, EnterpriseSchema)
 def update_enterprise(data, enterprise_id):
@@ -137,6 +147,7 @@ def update_enterprise(data, enterprise_id):
 
 
 @blp.get("/enterprises/<int:enterprise_id>/memberships")
+@fails_with(404)
 @blp.response(200, MembershipSchema(many=True))
 def list_memberships(enterprise_id):
     enterprise = get_enterprise_or_404(enterprise_id, current_user)
@@ -145,6 +156,7 @@ def list_memberships(enterprise_id):
 
 @blp.post("/enterprises/<int:enterprise_id>/memberships")
 @enterprise_admin_only
+@fails_with(403, 404)
 @blp.arguments(MembershipCreateSchema)
 @blp.response(201, MembershipSchema)
 def add_membership(data, enterprise_id):
@@ -156,6 +168,7 @@ def add_membership(data, enterprise_id):
 
 
 @blp.delete("/memberships/<int:membership_id>")
+@fails_with(403, 404)
 @blp.response(204)
 def remove_membership(membership_id):
     membership = db.session.get(Membership, membership_id)
@@ -169,14 +182,14 @@ def remove_membership(membership_id):
 class HolidayScheduleInSchema(ma.Schema):
     holidays = ma.fields.List(ma.fields.Date(), required=True)
     workdays = ma.fields.List(ma.fields.Date(), load_default=list)
-    source = ma.fields.String(required=True, validate=validate.Length(min=1, max=300))
+    source = Text(required=True, validate=validate.Length(min=1, max=300))
 
 
 class HolidayScheduleSchema(ma.Schema):
     year = ma.fields.Integer()
-    holidays = ma.fields.List(ma.fields.String(), metadata={"description": "ISO dates"})
-    workdays = ma.fields.List(ma.fields.String(), metadata={"description": "ISO dates"})
-    source = ma.fields.String()
+    holidays = ma.fields.List(Text(), metadata={"description": "ISO dates"})
+    workdays = ma.fields.List(Text(), metadata={"description": "ISO dates"})
+    source = Text()
 
 
 class CalendarSchema(ma.Schema):
@@ -208,6 +221,7 @@ def get_calendar():
 
 @blp.put("/calendar/<int:year>")
 @admin_only
+@fails_with(403, 404)
 @blp.arguments(HolidayScheduleInSchema)
 @blp.response(200, CalendarSchema)
 def put_holiday_schedule(data, year):

@@ -66,6 +66,8 @@ def _csv_rows(data: bytes) -> list[tuple]:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        if "\x00" in text:
+            break  # UTF-16 or no text at all (nor could PostgreSQL store it)
         return [tuple(row) for row in csv.reader(io.StringIO(text, newline=""))]
     raise InvalidInput("file", _("The .csv file is neither UTF-8 nor GB18030 text."))
 

@@ -14,27 +14,29 @@ from marshmallow import validate
 from app.congress import operations as ops
 from app.congress.access import is_organiser
 from app.congress.models import BALLOT_KINDS
+from app.db import INTEGER_MAX
 from app.negotiations.schemas import AwareUTCDateTime, ComputedSchema
+from app.schemas import Text
 from workflows import congress as workflow
+
+_ID = validate.Range(min=1, max=INTEGER_MAX)
 
 # --- requests -----------------------------------------------------------------------------------
 
 
 class CongressCreateSchema(ma.Schema):
-    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
     term_start = ma.fields.Date(required=True)
     term_end = ma.fields.Date(required=True)
 
 
 class DelegateCreateSchema(ma.Schema):
-    username = ma.fields.String(
-        required=True, metadata={"description": "A member of the enterprise."}
-    )
-    employee_no = ma.fields.String(required=True, validate=validate.Length(min=1, max=32))
-    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
-    constituency = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
+    username = Text(required=True, metadata={"description": "A member of the enterprise."})
+    employee_no = Text(required=True, validate=validate.Length(min=1, max=32))
+    name = Text(required=True, validate=validate.Length(min=1, max=64))
+    constituency = Text(required=True, validate=validate.Length(min=1, max=64))
     is_manager = ma.fields.Boolean(load_default=False)
-    gender = ma.fields.String(required=True, validate=validate.OneOf(("female", "male")))
+    gender = Text(required=True, validate=validate.OneOf(("female", "male")))
 
 
 class RosterUploadSchema(ma.Schema):
@@ -47,19 +49,19 @@ class RosterUploadSchema(ma.Schema):
 
 
 class SessionCreateSchema(ma.Schema):
-    kind = ma.fields.String(load_default="regular", validate=validate.OneOf(("regular", "special")))
-    title = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
-    agenda = ma.fields.String(load_default="")
+    kind = Text(load_default="regular", validate=validate.OneOf(("regular", "special")))
+    title = Text(required=True, validate=validate.Length(min=1, max=200))
+    agenda = Text(load_default="")
     scheduled_at = AwareUTCDateTime(required=True)
-    place = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    place = Text(required=True, validate=validate.Length(min=1, max=200))
 
 
 class CheckInSchema(ma.Schema):
-    code = ma.fields.String(required=True, validate=validate.Length(min=1, max=6))
+    code = Text(required=True, validate=validate.Length(min=1, max=6))
 
 
 class AttendanceCreateSchema(ma.Schema):
-    delegate_id = ma.fields.Integer(required=True, strict=True)
+    delegate_id = ma.fields.Integer(required=True, strict=True, validate=_ID)
 
 
 # --- responses ----------------------------------------------------------------------------------
@@ -69,12 +71,12 @@ class DelegateSchema(ComputedSchema):
     computed = {"username": lambda d: d.user.username}
 
     id = ma.fields.Integer()
-    username = ma.fields.String()
-    employee_no = ma.fields.String()
-    name = ma.fields.String()
-    constituency = ma.fields.String()
+    username = Text()
+    employee_no = Text()
+    name = Text()
+    constituency = Text()
     is_manager = ma.fields.Boolean()
-    gender = ma.fields.String()
+    gender = Text()
     active = ma.fields.Boolean()
 
 
@@ -87,19 +89,17 @@ class CongressSchema(ComputedSchema):
 
     id = ma.fields.Integer()
     enterprise_id = ma.fields.Integer()
-    name = ma.fields.String()
+    name = Text()
     term_start = ma.fields.Date()
     term_end = ma.fields.Date()
     delegates = ma.fields.Integer(metadata={"description": "Active delegates."})
     managers = ma.fields.Integer()
-    warnings = ma.fields.List(
-        ma.fields.String(), metadata={"description": "企业民主管理规定 Art 12-13."}
-    )
+    warnings = ma.fields.List(Text(), metadata={"description": "企业民主管理规定 Art 12-13."})
 
 
 class RosterReportSchema(ma.Schema):
     imported = ma.fields.Integer()
-    warnings = ma.fields.List(ma.fields.String())
+    warnings = ma.fields.List(Text())
 
 
 def _organiser(congress) -> bool:
@@ -123,22 +123,22 @@ class SessionSchema(ComputedSchema):
 
     id = ma.fields.Integer()
     congress_id = ma.fields.Integer()
-    kind = ma.fields.String()
-    title = ma.fields.String()
-    agenda = ma.fields.String()
+    kind = Text()
+    title = Text()
+    agenda = Text()
     scheduled_at = ma.fields.AwareDateTime()
-    place = ma.fields.String()
-    state = ma.fields.String()
+    place = Text()
+    state = Text()
     opened_at = ma.fields.AwareDateTime(allow_none=True)
     adjourned_at = ma.fields.AwareDateTime(allow_none=True)
-    checkin_code = ma.fields.String(
+    checkin_code = Text(
         allow_none=True, metadata={"description": "Only for the secretary and the union."}
     )
     delegates = ma.fields.Integer(metadata={"description": "Active delegates."})
     present = ma.fields.Integer()
     quorum_needed = ma.fields.Integer(metadata={"description": "集体合同规定 Art 36: 2/3."})
     checked_in = ma.fields.Boolean(metadata={"description": "Whether you are checked in."})
-    allowed_actions = ma.fields.List(ma.fields.String())
+    allowed_actions = ma.fields.List(Text())
 
 
 class AttendanceSchema(ma.Schema):
@@ -151,30 +151,30 @@ class AttendanceSchema(ma.Schema):
 
 
 class MotionItemCreateSchema(ma.Schema):
-    title = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
-    text = ma.fields.String(load_default="")
+    title = Text(required=True, validate=validate.Length(min=1, max=200))
+    text = Text(load_default="")
 
 
 class MotionCreateSchema(ma.Schema):
-    title = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
-    description = ma.fields.String(load_default="")
+    title = Text(required=True, validate=validate.Length(min=1, max=200))
+    description = Text(load_default="")
     items = ma.fields.List(
         ma.fields.Nested(MotionItemCreateSchema), required=True, validate=validate.Length(min=1)
     )
-    ballot_kind = ma.fields.String(load_default="secret", validate=validate.OneOf(BALLOT_KINDS))
+    ballot_kind = Text(load_default="secret", validate=validate.OneOf(BALLOT_KINDS))
     requires_presence = ma.fields.Boolean(load_default=True)
     closes_at = AwareUTCDateTime(load_default=None, allow_none=True)
 
 
 class SubmitToCongressSchema(ma.Schema):
-    session_id = ma.fields.Integer(required=True)
+    session_id = ma.fields.Integer(required=True, validate=_ID)
     closes_at = AwareUTCDateTime(load_default=None, allow_none=True)
 
 
 class BallotCreateSchema(ma.Schema):
     answers = ma.fields.Dict(
-        keys=ma.fields.String(),
-        values=ma.fields.String(validate=validate.OneOf(workflow.ANSWERS)),
+        keys=Text(),
+        values=Text(validate=validate.OneOf(workflow.ANSWERS)),
         required=True,
         metadata={"description": 'Every item\'s answer by its number: {"1": "yes", "2": "no"}.'},
     )
@@ -186,8 +186,8 @@ class RecordedSchema(ma.Schema):
 
 class MotionItemSchema(ma.Schema):
     number = ma.fields.Integer()
-    title = ma.fields.String()
-    text = ma.fields.String()
+    title = Text()
+    text = Text()
 
 
 class MotionSchema(ComputedSchema):
@@ -201,11 +201,11 @@ class MotionSchema(ComputedSchema):
     id = ma.fields.Integer()
     session_id = ma.fields.Integer()
     negotiation_id = ma.fields.Integer(allow_none=True)
-    title = ma.fields.String()
-    description = ma.fields.String()
-    ballot_kind = ma.fields.String()
+    title = Text()
+    description = Text()
+    ballot_kind = Text()
     requires_presence = ma.fields.Boolean()
-    state = ma.fields.String()
+    state = Text()
     closes_at = ma.fields.AwareDateTime(allow_none=True)
     opened_at = ma.fields.AwareDateTime(allow_none=True)
     closed_at = ma.fields.AwareDateTime(allow_none=True)
@@ -214,14 +214,14 @@ class MotionSchema(ComputedSchema):
     voted = ma.fields.Integer(
         allow_none=True, metadata={"description": "How many voted so far; never who voted what."}
     )
-    result = ma.fields.String(allow_none=True)
+    result = Text(allow_none=True)
     items = ma.fields.List(ma.fields.Nested(MotionItemSchema))
-    allowed_actions = ma.fields.List(ma.fields.String())
+    allowed_actions = ma.fields.List(Text())
 
 
 class ItemResultSchema(ma.Schema):
     number = ma.fields.Integer()
-    title = ma.fields.String()
+    title = Text()
     yes = ma.fields.Integer()
     no = ma.fields.Integer()
     abstain = ma.fields.Integer()
@@ -232,19 +232,19 @@ class ItemResultSchema(ma.Schema):
 
 class NegotiationStateSchema(ma.Schema):
     id = ma.fields.Integer()
-    subject = ma.fields.String()
-    state = ma.fields.String()
+    subject = Text()
+    state = Text()
 
 
 class ResultsSchema(ma.Schema):
     id = ma.fields.Integer()
-    title = ma.fields.String()
-    result = ma.fields.String()
+    title = Text()
+    result = Text()
     entitled = ma.fields.Integer()
     present = ma.fields.Integer(metadata={"description": "Present when the voting opened."})
     voted = ma.fields.Integer()
     items = ma.fields.List(ma.fields.Nested(ItemResultSchema))
-    rule = ma.fields.String(metadata={"description": "The majority rule applied, in words."})
-    seal = ma.fields.String()
+    rule = Text(metadata={"description": "The majority rule applied, in words."})
+    seal = Text()
     seal_intact = ma.fields.Boolean()
     negotiation = ma.fields.Nested(NegotiationStateSchema, allow_none=True)

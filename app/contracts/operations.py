@@ -654,14 +654,26 @@ def tick(today: date, now: datetime) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class Verified:
+    """What an uploaded copy is: its signatures as read, the contract and the stored revision
+    it is, and the verdict with its reasons in words, for the page and the API alike."""
+
     report: verification.Report
     contract: Contract | None
+    revision: ContractRevision | None  # the stored revision the file is exactly, if any
     sha256: str
+    problems: list[str]
+
+    @property
+    def valid(self) -> bool:
+        return self.report.valid and not self.problems
 
 
-def verify_upload(content: bytes) -> Verified:
-    """Read an uploaded PDF's signatures against this deployment's CA and find its contract:
-    by the generated text's hash (the first revision), or by the whole file's."""
+def verify_upload(content: bytes, expected: Contract | None = None) -> Verified:
+    """Judge an uploaded PDF. Valid means: signed, every signature intact and made with a
+    certificate of this deployment's CA, nothing changed after signing, and it is one of this
+    deployment's contracts (the one `expected` is, when it came from a code's page). The
+    contract is found by the generated text's hash (the first revision), or the whole file's.
+    Raises verification.NotAPdf for a file that is no readable PDF."""
     report = verification.verify_contract_pdf(content, auth_operations.signing_authority().cert_pem)
     digest = hashlib.sha256(content).hexdigest()
     hashes = [h for h in (report.original_sha256, digest) if h]
@@ -672,7 +684,52 @@ def verify_upload(content: bytes) -> Verified:
         .order_by(ContractRevision.number)
         .limit(1)
     )
-    return Verified(report, contract, digest)
+    revision = None
+    if contract is not None:
+        revision = next((r for r in contract.revisions if r.sha256 == digest), None)
+    return Verified(report, contract, revision, digest, _problems(report, contract, expected))
+
+
+def _problems(report, contract: Contract | None, expected: Contract | None) -> list[str]:
+    problems: list[str] = []
+    if not report.signatures:
+        problems.append(_("The document carries no signature."))
+    for signature in report.signatures:
+        if not signature.intact:
+            problems.append(
+                _(
+                    "The signature of %(signer)s does not match the document: the signed "
+                    "content was altered.",
+                    signer=_signer(signature),
+                )
+            )
+        if not signature.trusted:
+            problems.append(
+                _(
+                    "The signature of %(signer)s was not made with a certificate issued by this "
+                    "deployment's certificate authority.",
+                    signer=_signer(signature),
+                )
+            )
+    if report.modified_after_signing:
+        problems.append(_("The document was changed after it was signed."))
+    if contract is None:
+        problems.append(_("No contract of this deployment matches this document."))
+    elif expected is not None and contract.id != expected.id:
+        problems.append(
+            _(
+                "This document is not the contract with the code %(code)s.",
+                code=expected.verification_code,
+            )
+        )
+    return problems
+
+
+def _signer(signature) -> str:
+    who = signature.signer_name or _("an unknown signer")
+    if signature.side is None:
+        return who
+    return _("%(name)s (%(side)s side)", name=who, side=_(rules.SIDE_LABELS[signature.side]))
 
 
 def contract_by_code(code: str) -> Contract | None:

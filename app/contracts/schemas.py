@@ -18,6 +18,7 @@ from app.congress.schemas import NegotiationStateSchema
 from app.contracts import operations as ops
 from app.contracts.models import DECISIONS
 from app.negotiations.schemas import ComputedSchema, GradeRowSchema
+from app.schemas import Text
 from workflows import contract as workflow
 from workflows import rules
 
@@ -36,15 +37,15 @@ def _written(value: str) -> None:
 class SignSchema(ma.Schema):
     """A chief representative signs with their own key (集体合同规定 Art 37)."""
 
-    password = ma.fields.String(
+    password = Text(
         required=True,
         load_only=True,
         metadata={"description": "Your password: it opens your personal signing key."},
     )
-    full_name = ma.fields.String(
+    full_name = Text(
         required=True, metadata={"description": "Your full name, exactly as it is on record."}
     )
-    document_sha256 = ma.fields.String(
+    document_sha256 = Text(
         required=True,
         validate=validate.Regexp(
             r"^[0-9a-fA-F]{64}$", error=_l("Give the SHA-256 as 64 hexadecimal digits.")
@@ -57,7 +58,7 @@ class SignSchema(ma.Schema):
 
 
 class VoidSchema(ma.Schema):
-    reason = ma.fields.String(
+    reason = Text(
         required=True,
         validate=_written,
         metadata={"description": "Why your side refuses to sign; the talks reopen."},
@@ -65,7 +66,7 @@ class VoidSchema(ma.Schema):
 
 
 class ObjectionSchema(ma.Schema):
-    opinion = ma.fields.String(
+    opinion = Text(
         required=True,
         validate=_written,
         metadata={"description": "集体合同规定 Art 46: the written review opinion (审查意见书)."},
@@ -77,12 +78,12 @@ class PublicationCreateSchema(ma.Schema):
         required=True,
         metadata={"description": "Between the day the contract took effect and today."},
     )
-    method = ma.fields.String(
+    method = Text(
         required=True,
         validate=validate.Length(min=1),
         metadata={"description": "How it was published: notice board, intranet, staff meeting…"},
     )
-    side = ma.fields.String(
+    side = Text(
         load_default=None,
         allow_none=True,
         validate=_SIDE,
@@ -98,9 +99,9 @@ class VerifyUploadSchema(ma.Schema):
 
 
 class StepSchema(ma.Schema):
-    state = ma.fields.String(validate=validate.OneOf(workflow.STATES))
-    label = ma.fields.String()
-    status = ma.fields.String(
+    state = Text(validate=validate.OneOf(workflow.STATES))
+    label = Text()
+    status = Text(
         validate=validate.OneOf(("done", "current", "off", "todo")),
         metadata={"description": "`off`: the end off the main line (returned, void)."},
     )
@@ -129,20 +130,20 @@ def steps(contract) -> list[dict]:
 
 class EnterpriseRefSchema(ma.Schema):
     id = ma.fields.Integer()
-    name = ma.fields.String()
+    name = Text()
 
 
 class SignerSchema(ma.Schema):
     id = ma.fields.Integer()
-    full_name = ma.fields.String()
+    full_name = Text()
 
 
 class ContractSignatureSchema(ma.Schema):
     """A chief representative's signature (首席代表签字)."""
 
-    side = ma.fields.String(validate=_SIDE)
+    side = Text(validate=_SIDE)
     signer = ma.fields.Nested(SignerSchema)
-    signer_name = ma.fields.String(metadata={"description": "The name as on record when signing."})
+    signer_name = Text(metadata={"description": "The name as on record when signing."})
     signed_at = ma.fields.AwareDateTime()
     revision = ma.fields.Integer(
         attribute="revision_number", metadata={"description": "The revision it made."}
@@ -152,9 +153,9 @@ class ContractSignatureSchema(ma.Schema):
 class ContractPublicationSchema(ma.Schema):
     """A side's record that it published the contract to its people (公布)."""
 
-    side = ma.fields.String(validate=_SIDE)
+    side = Text(validate=_SIDE)
     published_on = ma.fields.Date()
-    method = ma.fields.String()
+    method = Text()
 
 
 class ContractRevisionSchema(ComputedSchema):
@@ -169,10 +170,10 @@ class ContractRevisionSchema(ComputedSchema):
     }
 
     number = ma.fields.Integer()
-    sha256 = ma.fields.String()
+    sha256 = Text()
     size = ma.fields.Integer(metadata={"description": "Bytes."})
     created_at = ma.fields.AwareDateTime()
-    download_url = ma.fields.String()
+    download_url = Text()
 
 
 def _grid_rows(contract) -> list:
@@ -184,9 +185,9 @@ class ContractSummarySchema(ComputedSchema):
     computed = {"state_label": lambda c: _(workflow.STATE_LABELS[c.state])}
 
     id = ma.fields.Integer()
-    state = ma.fields.String(validate=validate.OneOf(workflow.STATES))
-    state_label = ma.fields.String()
-    verification_code = ma.fields.String()
+    state = Text(validate=validate.OneOf(workflow.STATES))
+    state_label = Text()
+    verification_code = Text()
     term_years = ma.fields.Integer()
     negotiation = ma.fields.Nested(NegotiationStateSchema)
     enterprise = ma.fields.Nested(EnterpriseRefSchema)
@@ -209,14 +210,14 @@ class ContractSchema(ContractSummarySchema):
     }
 
     steps = ma.fields.List(ma.fields.Nested(StepSchema))
-    verification_url = ma.fields.String(
+    verification_url = Text(
         metadata={"description": "Printed on every page: where a paper copy is checked."}
     )
     filed_on = ma.fields.Date(allow_none=True)
-    decision = ma.fields.String(allow_none=True, validate=validate.OneOf(DECISIONS))
+    decision = Text(allow_none=True, validate=validate.OneOf(DECISIONS))
     decided_on = ma.fields.Date(allow_none=True)
-    opinion = ma.fields.String(metadata={"description": "The review opinion of an objection."})
-    void_reason = ma.fields.String()
+    opinion = Text(metadata={"description": "The review opinion of an objection."})
+    void_reason = Text()
     publication_due = ma.fields.Date(allow_none=True)
     renewal_opens_on = ma.fields.Date(allow_none=True)
     renewal_negotiation_id = ma.fields.Integer(allow_none=True)
@@ -229,7 +230,7 @@ class ContractSchema(ContractSummarySchema):
         metadata={"description": "The agreed wage grid (能级工资表), lowest grade first."},
     )
     allowed_actions = ma.fields.List(
-        ma.fields.String(validate=validate.OneOf(sorted(workflow.ACTION_LABELS))),
+        Text(validate=validate.OneOf(sorted(workflow.ACTION_LABELS))),
         metadata={
             "description": "What the token's user may do now, from the workflow; a guard "
             "may still refuse with its reason."
@@ -242,13 +243,13 @@ class ContractSchema(ContractSummarySchema):
 
 class RevisionHashSchema(ma.Schema):
     number = ma.fields.Integer()
-    sha256 = ma.fields.String()
+    sha256 = Text()
     created_at = ma.fields.AwareDateTime()
 
 
 class SignedBySchema(ma.Schema):
-    side = ma.fields.String(validate=_SIDE)
-    signer_name = ma.fields.String()
+    side = Text(validate=_SIDE)
+    signer_name = Text()
     signed_at = ma.fields.AwareDateTime()
 
 
@@ -263,10 +264,10 @@ class ContractFoundSchema(ComputedSchema):
     id = ma.fields.Integer(
         allow_none=True, metadata={"description": "Only when you may see the enterprise."}
     )
-    verification_code = ma.fields.String()
-    state = ma.fields.String(validate=validate.OneOf(workflow.STATES))
-    state_label = ma.fields.String()
-    enterprise_name = ma.fields.String(attribute="enterprise.name")
+    verification_code = Text()
+    state = Text(validate=validate.OneOf(workflow.STATES))
+    state_label = Text()
+    enterprise_name = Text(attribute="enterprise.name")
     effective_on = ma.fields.Date(allow_none=True)
     ends_on = ma.fields.Date(allow_none=True)
     revisions = ma.fields.List(ma.fields.Nested(RevisionHashSchema))
@@ -276,9 +277,9 @@ class ContractFoundSchema(ComputedSchema):
 class PdfSignatureSchema(ma.Schema):
     """One signature found in the uploaded file, judged on its own."""
 
-    field_name = ma.fields.String()
-    side = ma.fields.String(allow_none=True)
-    signer_name = ma.fields.String(allow_none=True)
+    field_name = Text()
+    side = Text(allow_none=True)
+    signer_name = Text(allow_none=True)
     signed_at = ma.fields.AwareDateTime(
         allow_none=True, metadata={"description": "As the signature records it."}
     )
@@ -289,23 +290,27 @@ class PdfSignatureSchema(ma.Schema):
     valid = ma.fields.Boolean()
     covers_whole_document = ma.fields.Boolean()
     modified_after = ma.fields.Boolean()
-    modification_level = ma.fields.String(allow_none=True)
+    modification_level = Text(allow_none=True)
 
 
 class PdfVerificationSchema(ma.Schema):
     """What an uploaded PDF's signatures say, and which contract it is."""
 
     valid = ma.fields.Boolean(
-        attribute="report.valid",
-        metadata={"description": "Signed, every signature valid, nothing changed after signing."},
+        metadata={
+            "description": "Signed, every signature valid and made with this deployment's "
+            "certificates, nothing changed after signing, and one of its contracts."
+        },
     )
     modified_after_signing = ma.fields.Boolean(attribute="report.modified_after_signing")
-    problems = ma.fields.List(ma.fields.String(), attribute="report.problems")
-    original_sha256 = ma.fields.String(
+    problems = ma.fields.List(
+        Text(), metadata={"description": "Why it is not valid, in the request's language."}
+    )
+    original_sha256 = Text(
         attribute="report.original_sha256",
         allow_none=True,
         metadata={"description": "The SHA-256 of the file as generated, before any signature."},
     )
-    sha256 = ma.fields.String(metadata={"description": "The SHA-256 of the uploaded file."})
+    sha256 = Text(metadata={"description": "The SHA-256 of the uploaded file."})
     signatures = ma.fields.List(ma.fields.Nested(PdfSignatureSchema), attribute="report.signatures")
     contract = ma.fields.Nested(ContractFoundSchema, allow_none=True)

@@ -25,7 +25,7 @@ from app.contracts import operations as ops
 from app.contracts.access import failed_signing_attempts, get_contract_or_404
 from app.contracts.forms import ObjectionForm, PublicationForm, SignForm, VerifyForm, VoidForm
 from app.contracts.models import Contract, ContractRevision
-from app.contracts.verification import NotAPdf, Report
+from app.contracts.verification import NotAPdf
 from app.errors import Conflict, InvalidInput, NotPermitted, translate
 from app.extensions import limiter
 from app.forms import show_errors
@@ -437,74 +437,6 @@ def reviews():
 # --- verification (验证), public ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """What the verification page says about an upload: the verdict and why, in words."""
-
-    valid: bool
-    problems: list[str]
-    report: Report
-    contract: Contract | None
-    revision: ContractRevision | None  # the stored revision the file is exactly, if any
-    visible: bool  # the visitor may open the contract's page
-
-
-def _signer(signature) -> str:
-    side = signature.side
-    who = signature.signer_name or _("an unknown signer")
-    if side is None:
-        return who
-    return _("%(name)s (%(side)s side)", name=who, side=_(rules.SIDE_LABELS[side]))
-
-
-def verdict(content: bytes, expected: Contract | None = None) -> Verdict:
-    """Judge an uploaded PDF. Valid means: signed, every signature intact and made with a
-    certificate of this deployment's CA, nothing changed after signing, and it is one of this
-    deployment's contracts (the one the code names, when it came from a code's page)."""
-    found = ops.verify_upload(content)
-    report, contract = found.report, found.contract
-    problems: list[str] = []
-    if not report.signatures:
-        problems.append(_("The document carries no signature."))
-    for signature in report.signatures:
-        if not signature.intact:
-            problems.append(
-                _(
-                    "The signature of %(signer)s does not match the document: the signed "
-                    "content was altered.",
-                    signer=_signer(signature),
-                )
-            )
-        if not signature.trusted:
-            problems.append(
-                _(
-                    "The signature of %(signer)s was not made with a certificate issued by this "
-                    "deployment's certificate authority.",
-                    signer=_signer(signature),
-                )
-            )
-    if report.modified_after_signing:
-        problems.append(_("The document was changed after it was signed."))
-    if contract is None:
-        problems.append(_("No contract of this deployment matches this document."))
-    elif expected is not None and contract.id != expected.id:
-        problems.append(
-            _(
-                "This document is not the contract with the code %(code)s.",
-                code=expected.verification_code,
-            )
-        )
-    revision = None
-    if contract is not None:
-        revision = next((r for r in contract.revisions if r.sha256 == found.sha256), None)
-    visible = (
-        contract is not None
-        and current_user.is_authenticated
-        and contract.enterprise.can_view(current_user)
-    )
-    return Verdict(report.valid and not problems, problems, report, contract, revision, visible)
-
-
 def _max_upload() -> int:
     return current_app.config["VERIFY_MAX_BYTES"]
 
@@ -517,12 +449,17 @@ def _too_large_message() -> str:
 
 
 def _render_verify(form: VerifyForm, status: int = 200, code_contract=None, result=None):
+    contract = result.contract if result is not None else None
     return _render(
         "contracts/verify.html",
         status,
         form=form,
         code_contract=code_contract,
         result=result,
+        # The contract's page is linked for who may see it; the result is for anyone.
+        visible=contract is not None
+        and current_user.is_authenticated
+        and contract.enterprise.can_view(current_user),
         max_mb=f"{_max_upload() / MEGABYTE:g}",
     )
 
@@ -541,7 +478,7 @@ def _verify(code_contract: Contract | None):
         form.file.errors = [_("The file is empty.")]
         return _render_verify(form, 422, code_contract)
     try:
-        result = verdict(content, code_contract)
+        result = ops.verify_upload(content, code_contract)
     except NotAPdf:
         form.file.errors = [_("This file is not a PDF, or it is damaged and cannot be read.")]
         return _render_verify(form, 422, code_contract)

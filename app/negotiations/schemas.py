@@ -12,13 +12,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import validate
 
+from app.db import INTEGER_MAX
 from app.errors import translate
 from app.negotiations import operations as ops
+from app.schemas import Text
 from workflows import rules
 from workflows.negotiation import ACTION_LABELS, STATE_LABELS, STATES
 
 _SIDE = validate.OneOf(rules.SIDES)
 _SIDE_CHOICE = {"description": "The side you act for; needed only if you sit on both."}
+_STORED = validate.Range(min=-INTEGER_MAX, max=INTEGER_MAX)  # the rules judge the figure
 
 
 class AwareUTCDateTime(ma.fields.AwareDateTime):
@@ -46,49 +49,47 @@ class ComputedSchema(ma.Schema):
 class NegotiationCreateSchema(ma.Schema):
     """The written request (要约书), kept as a draft until it is sent."""
 
-    subject = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    subject = Text(required=True, validate=validate.Length(min=1, max=200))
     term_years = ma.fields.Integer(
         required=True,
         strict=True,
         validate=validate.Range(1, 3),
         metadata={"description": "集体合同规定 Art 38: 1 to 3 years."},
     )
-    topics = ma.fields.String(required=True, validate=validate.Length(min=1))
+    topics = Text(required=True, validate=validate.Length(min=1))
     proposed_at = AwareUTCDateTime(
         load_default=None, allow_none=True, metadata={"description": "Proposed time of the talks."}
     )
-    proposed_place = ma.fields.String(load_default="", validate=validate.Length(max=200))
-    side = ma.fields.String(
-        load_default=None, allow_none=True, validate=_SIDE, metadata=_SIDE_CHOICE
-    )
+    proposed_place = Text(load_default="", validate=validate.Length(max=200))
+    side = Text(load_default=None, allow_none=True, validate=_SIDE, metadata=_SIDE_CHOICE)
 
 
 class NegotiationUpdateSchema(ma.Schema):
     """Changes to the request while it is a draft; fields left out stay as they are."""
 
-    subject = ma.fields.String(validate=validate.Length(min=1, max=200))
+    subject = Text(validate=validate.Length(min=1, max=200))
     term_years = ma.fields.Integer(strict=True, validate=validate.Range(1, 3))
-    topics = ma.fields.String(validate=validate.Length(min=1))
+    topics = Text(validate=validate.Length(min=1))
     proposed_at = AwareUTCDateTime(allow_none=True)
-    proposed_place = ma.fields.String(validate=validate.Length(max=200))
+    proposed_place = Text(validate=validate.Length(max=200))
 
 
 class AcceptRequestSchema(ma.Schema):
-    topics = ma.fields.String(
+    topics = Text(
         load_default="",
         metadata={"description": "The responding side's own topics (试行办法 Art 17)."},
     )
 
 
 class RefusalSchema(ma.Schema):
-    reason = ma.fields.String(
+    reason = Text(
         required=True,
         metadata={"description": "集体合同规定 Art 32: a refusal gives its reason in writing."},
     )
 
 
 class AbandonSchema(ma.Schema):
-    reason = ma.fields.String(load_default="")
+    reason = Text(load_default="")
 
 
 class SuspensionSchema(ma.Schema):
@@ -112,7 +113,7 @@ class ClausesSchema(ma.Schema):
     """The clauses besides the grid; a change raises the revision and voids both acceptances."""
 
     term_years = ma.fields.Integer(required=True, strict=True, validate=validate.Range(1, 3))
-    adjustment_rule = ma.fields.String(required=True)
+    adjustment_rule = Text(required=True)
     pay_day = ma.fields.Integer(
         required=True, strict=True, allow_none=True, validate=validate.Range(1, 31)
     )
@@ -122,23 +123,22 @@ class AcceptProposalSchema(ma.Schema):
     grid_id = ma.fields.Integer(
         required=True,
         strict=True,
+        validate=validate.Range(min=1, max=INTEGER_MAX),
         metadata={
             "description": "A proposal of this negotiation, accepted with the clauses as they "
             "stand."
         },
     )
-    side = ma.fields.String(
-        load_default=None, allow_none=True, validate=_SIDE, metadata=_SIDE_CHOICE
-    )
+    side = Text(load_default=None, allow_none=True, validate=_SIDE, metadata=_SIDE_CHOICE)
 
 
 class RepresentativeCreateSchema(ma.Schema):
     """A member of the enterprise by `username`, or an outside expert by `name`."""
 
-    side = ma.fields.String(required=True, validate=_SIDE)
-    username = ma.fields.String(load_default=None, allow_none=True)
-    name = ma.fields.String(load_default="", validate=validate.Length(max=64))
-    position = ma.fields.String(load_default="", validate=validate.Length(max=64))
+    side = Text(required=True, validate=_SIDE)
+    username = Text(load_default=None, allow_none=True)
+    name = Text(load_default="", validate=validate.Length(max=64))
+    position = Text(load_default="", validate=validate.Length(max=64))
     is_chief = ma.fields.Boolean(load_default=False)
     is_outside_expert = ma.fields.Boolean(load_default=False)
     delegated_in_writing = ma.fields.Boolean(
@@ -151,16 +151,16 @@ class RepresentativeCreateSchema(ma.Schema):
 
 
 class RecorderChoiceSchema(ma.Schema):
-    username = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
+    username = Text(required=True, validate=validate.Length(min=1, max=64))
 
 
 class RoundCreateSchema(ma.Schema):
     held_at = AwareUTCDateTime(required=True)
-    place = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    place = Text(required=True, validate=validate.Length(min=1, max=200))
 
 
 class MinutesSchema(ma.Schema):
-    minutes = ma.fields.String(required=True)
+    minutes = Text(required=True)
 
 
 class GradeRowSchema(ComputedSchema):
@@ -171,34 +171,32 @@ class GradeRowSchema(ComputedSchema):
     """
 
     position = ma.fields.Integer(dump_only=True)
-    grade = ma.fields.String(required=True, validate=validate.Length(max=32))
-    base_fen = ma.fields.Integer(required=True, strict=True)
-    allowance_fen = ma.fields.Integer(required=True, strict=True)
+    grade = Text(required=True, validate=validate.Length(max=32))
+    base_fen = ma.fields.Integer(required=True, strict=True, validate=_STORED)
+    allowance_fen = ma.fields.Integer(required=True, strict=True, validate=_STORED)
     total_fen = ma.fields.Integer(dump_only=True)
-    headcount = ma.fields.Integer(required=True, strict=True)
+    headcount = ma.fields.Integer(required=True, strict=True, validate=_STORED)
 
     computed = {"total_fen": lambda row: row.base_fen + row.allowance_fen}
 
 
 class GridRowsSchema(ma.Schema):
     rows = ma.fields.List(ma.fields.Nested(GradeRowSchema), required=True)
-    note = ma.fields.String(load_default="")
+    note = Text(load_default="")
 
 
 class ProposalCreateSchema(GridRowsSchema):
-    side = ma.fields.String(
-        load_default=None, allow_none=True, validate=_SIDE, metadata=_SIDE_CHOICE
-    )
+    side = Text(load_default=None, allow_none=True, validate=_SIDE, metadata=_SIDE_CHOICE)
 
 
 class ItemCreateSchema(ma.Schema):
-    title = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
-    text = ma.fields.String(required=True, validate=validate.Length(min=1))
+    title = Text(required=True, validate=validate.Length(min=1, max=200))
+    text = Text(required=True, validate=validate.Length(min=1))
 
 
 class ItemUpdateSchema(ma.Schema):
-    title = ma.fields.String(validate=validate.Length(min=1, max=200))
-    text = ma.fields.String(validate=validate.Length(min=1))
+    title = Text(validate=validate.Length(min=1, max=200))
+    text = Text(validate=validate.Length(min=1))
 
 
 # --- answers ----------------------------------------------------------------------------------
@@ -217,12 +215,13 @@ class CostingSchema(ComputedSchema):
         places=2,
         as_string=True,
         allow_none=True,
-        metadata={"description": 'e.g. "4.50" for 4.50 %.'},
+        # A string on the wire (as_string), exact: say so, or it is documented as a number.
+        metadata={"type": "string", "format": "decimal", "description": 'e.g. "4.50" for 4.50 %.'},
     )
-    guideline_position = ma.fields.String(
+    guideline_position = Text(
         allow_none=True, validate=validate.OneOf([rules.BELOW, rules.WITHIN, rules.ABOVE])
     )
-    guideline_warning = ma.fields.String(
+    guideline_warning = Text(
         allow_none=True,
         metadata={"description": "试行办法 Art 8: outside the guideline band warns, never blocks."},
     )
@@ -237,18 +236,18 @@ class CostingSchema(ComputedSchema):
 class GridSchema(ComputedSchema):
     """A wage grid with its costing: the current grid or one side's proposal in a round."""
 
-    label = ma.fields.String()
+    label = Text()
     grid_id = ma.fields.Integer()
-    side = ma.fields.String(allow_none=True, metadata={"description": "null for the current grid"})
+    side = Text(allow_none=True, metadata={"description": "null for the current grid"})
     round = ma.fields.Integer(
         allow_none=True, metadata={"description": "The round's number; null for the current grid."}
     )
-    note = ma.fields.String(attribute="grid.note")
+    note = Text(attribute="grid.note")
     created_at = ma.fields.AwareDateTime(attribute="grid.created_at")
     rows = ma.fields.List(ma.fields.Nested(GradeRowSchema), attribute="grid.rows")
     costing = ma.fields.Nested(CostingSchema)
     changed = ma.fields.List(
-        ma.fields.Tuple((ma.fields.Integer(), ma.fields.String())),
+        ma.fields.Tuple((ma.fields.Integer(), Text())),
         metadata={
             "description": "The cells that differ from the current "
             "grid, as [position, field] pairs."
@@ -264,11 +263,11 @@ class GridSchema(ComputedSchema):
 
 
 class DeadlineSchema(ma.Schema):
-    label = ma.fields.String()
+    label = Text()
     due = ma.fields.Date()
     days_left = ma.fields.Integer(metadata={"description": "Negative once overdue."})
     overdue = ma.fields.Boolean()
-    article = ma.fields.String()
+    article = Text()
 
 
 class RepresentativeSchema(ComputedSchema):
@@ -276,13 +275,13 @@ class RepresentativeSchema(ComputedSchema):
 
     id = ma.fields.Integer()
     negotiation_id = ma.fields.Integer()
-    side = ma.fields.String()
+    side = Text()
     user_id = ma.fields.Integer(allow_none=True)
-    username = ma.fields.String(
+    username = Text(
         allow_none=True, metadata={"description": "null for an outside expert without an account"}
     )
-    name = ma.fields.String()
-    position = ma.fields.String()
+    name = Text()
+    position = Text()
     is_chief = ma.fields.Boolean()
     is_outside_expert = ma.fields.Boolean()
     delegated_in_writing = ma.fields.Boolean()
@@ -296,7 +295,7 @@ class RepresentativeSchema(ComputedSchema):
 
 class ProposalRefSchema(ma.Schema):
     id = ma.fields.Integer()
-    side = ma.fields.String()
+    side = Text()
 
 
 class RoundSchema(ma.Schema):
@@ -306,9 +305,9 @@ class RoundSchema(ma.Schema):
     negotiation_id = ma.fields.Integer()
     number = ma.fields.Integer()
     held_at = ma.fields.AwareDateTime()
-    place = ma.fields.String()
-    chair_side = ma.fields.String()
-    minutes = ma.fields.String()
+    place = Text()
+    chair_side = Text()
+    minutes = Text()
     minutes_written_at = ma.fields.AwareDateTime(allow_none=True)
     union_confirmed_at = ma.fields.AwareDateTime(allow_none=True)
     employer_confirmed_at = ma.fields.AwareDateTime(allow_none=True)
@@ -322,16 +321,16 @@ class DraftItemSchema(ma.Schema):
     id = ma.fields.Integer()
     negotiation_id = ma.fields.Integer()
     number = ma.fields.Integer()
-    title = ma.fields.String()
-    text = ma.fields.String()
+    title = Text()
+    text = Text()
 
 
 class NumberedItemSchema(ma.Schema):
     """An item of the draft as the workers' congress votes on it."""
 
     number = ma.fields.Integer()
-    title = ma.fields.String()
-    text = ma.fields.String()
+    title = Text()
+    text = Text()
     failed = ma.fields.Boolean(metadata={"description": "Rejected by the congress."})
 
 
@@ -350,19 +349,19 @@ class AcceptancesSchema(ma.Schema):
 
 class RecorderSchema(ma.Schema):
     user_id = ma.fields.Integer()
-    username = ma.fields.String()
-    name = ma.fields.String()
+    username = Text()
+    name = Text()
 
 
 class NegotiationSummarySchema(ComputedSchema):
     id = ma.fields.Integer()
     enterprise_id = ma.fields.Integer()
-    enterprise_name = ma.fields.String(attribute="enterprise.name")
-    state = ma.fields.String(validate=validate.OneOf(STATES))
-    state_label = ma.fields.String()
-    initiator_side = ma.fields.String()
-    responder_side = ma.fields.String()
-    subject = ma.fields.String()
+    enterprise_name = Text(attribute="enterprise.name")
+    state = Text(validate=validate.OneOf(STATES))
+    state_label = Text()
+    initiator_side = Text()
+    responder_side = Text()
+    subject = Text()
     term_years = ma.fields.Integer()
     requested_on = ma.fields.Date(allow_none=True)
     response_due = ma.fields.Date(allow_none=True)
@@ -402,24 +401,24 @@ def _acceptances(negotiation) -> dict:
 class NegotiationSchema(NegotiationSummarySchema):
     """A negotiation with everything a client needs to show it and act on it."""
 
-    topics = ma.fields.String()
+    topics = Text()
     proposed_at = ma.fields.AwareDateTime(allow_none=True)
-    proposed_place = ma.fields.String()
+    proposed_place = Text()
     responded_on = ma.fields.Date(allow_none=True)
-    responder_topics = ma.fields.String()
-    refusal_reason = ma.fields.String(allow_none=True)
+    responder_topics = Text()
+    refusal_reason = Text(allow_none=True)
     recorder = ma.fields.Nested(
         RecorderSchema,
         allow_none=True,
         metadata={"description": "集体合同规定 Art 33: the neutral recorder."},
     )
-    suspension_proposed_by = ma.fields.String(allow_none=True)
+    suspension_proposed_by = Text(allow_none=True)
     suspension_resume_on = ma.fields.Date(allow_none=True)
     resume_on = ma.fields.Date(allow_none=True)
     dispute_started_on = ma.fields.Date(allow_none=True)
     dispute_due = ma.fields.Date(allow_none=True)
     dispute_extension_days = ma.fields.Integer()
-    adjustment_rule = ma.fields.String()
+    adjustment_rule = Text()
     pay_day = ma.fields.Integer(allow_none=True)
     acceptances = ma.fields.Nested(AcceptancesSchema)
     agreed_grid_id = ma.fields.Integer(allow_none=True)
@@ -427,7 +426,7 @@ class NegotiationSchema(NegotiationSummarySchema):
     failed_items = ma.fields.List(ma.fields.Integer())
     deadlines = ma.fields.List(ma.fields.Nested(DeadlineSchema))
     allowed_actions = ma.fields.List(
-        ma.fields.String(validate=validate.OneOf(sorted(ACTION_LABELS))),
+        Text(validate=validate.OneOf(sorted(ACTION_LABELS))),
         metadata={
             "description": "What the token's user may do now, from the workflow; a guard "
             "may still refuse with its reason."

@@ -20,6 +20,7 @@ from app.audit.operations import history
 from app.auth.models import Role
 from app.auth.operations import find_user
 from app.contracts import operations as contract_ops
+from app.db import INTEGER_MAX
 from app.errors import InvalidInput, NotPermitted, translate
 from app.extensions import db
 from app.forms import show_errors
@@ -135,7 +136,9 @@ class May:
 @login_required
 def index():
     state = request.args.get("state", "")
-    page = request.args.get("page", 1, type=int)
+    # Any page past the last is empty; the cap keeps its offset within what the database holds
+    # (SQLite's overflows beyond 64 bits: a 500).
+    page = min(request.args.get("page", 1, type=int), INTEGER_MAX)
     query = visible_negotiations_query(current_user).options(
         joinedload(Negotiation.enterprise).joinedload(Enterprise.region)
     )

@@ -586,6 +586,13 @@ def test_lists_are_paginated(walk, world, api, today):
     assert [(x["id"], x["state"]) for x in listed] == [(first.id, "requested")]
 
 
+def test_a_page_past_the_last_is_empty_however_far(walk, world, api, today):
+    walk.requested()
+    for page in (2, 2**31, 2**61):  # the last one's offset overflows a 64-bit integer
+        response = api(world.employer_chief).get(f"/negotiations?page={page}&page_size=100")
+        assert ok(response) == [] and '"total": 1' in response.headers["X-Pagination"]
+
+
 def test_the_openapi_document_describes_every_negotiation_endpoint(app, client):
     spec = client.get("/api/v1/openapi.json").json
     rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("api_negotiations.")]

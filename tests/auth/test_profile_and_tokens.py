@@ -111,3 +111,13 @@ def test_a_tokens_last_use_is_written_once_a_minute_at_most(
     assert used_at(now) == now
     assert used_at(now + timedelta(seconds=60)) == now  # not rewritten within the minute
     assert used_at(now + timedelta(seconds=61)) == now + timedelta(seconds=61)
+
+
+def test_a_nul_character_in_a_form_is_refused_by_name(client, make, auth, db_session):
+    """PostgreSQL stores no NUL character: a page's form refuses it (422), nothing is stored."""
+    auth.login(make.user("li.ming"))
+    response = client.post("/profile/tokens?lang=en", data={"name": "lap\x00top"})
+    assert response.status_code == 422
+    assert "name: Must not contain the NUL character" in response.get_data(as_text=True)
+    assert db_session.query(ApiToken).count() == 0
+    assert client.get("/negotiations?state=\x00").status_code == 422

@@ -159,6 +159,11 @@ def test_a_row_already_on_the_roster_is_refused(client, organised, api_token):
             b"employee_no,name,username,constituency,is_manager,gender\n",
             "no delegates",
         ),
+        (  # a NUL, as in UTF-16 text, which PostgreSQL could not store either
+            "roster.csv",
+            csv_bytes([["E900", "张\x00三", "zhang", "一车间", "否", "男"]]),
+            "neither UTF-8 nor GB18030",
+        ),
     ],
 )
 def test_a_wrong_file_is_a_clear_422(client, organised, api_token, filename, data, words):

@@ -216,7 +216,16 @@ def test_revisions_lists_and_the_verification_code(api, deal, make):
 
     unsigned = ok(upload(api, deal.world.outsider, first.data))
     assert (unsigned["valid"], unsigned["signatures"]) == (False, [])
-    assert unsigned["problems"] == ["The document has no signatures."]
+    assert unsigned["problems"] == ["The document carries no signature."]
+    # The reasons are the page's, in the caller's language.
+    caller = api(deal.world.outsider)
+    in_chinese = caller.client.post(
+        "/api/v1/verify",
+        data={"file": (BytesIO(first.data), "contract.pdf")},
+        headers=caller.headers | {"Accept-Language": "zh"},
+        content_type="multipart/form-data",
+    )
+    assert ok(in_chinese)["problems"] == ["该文件没有任何签名。"]
     assert unsigned["contract"]["id"] is None
     assert unsigned["contract"]["verification_code"] == contract.verification_code
 

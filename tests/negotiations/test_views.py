@@ -530,6 +530,12 @@ def test_the_overview_shows_fifty_negotiations_a_page(world, make, client, sign_
     assert second.count('<li class="card">') == 1 and "协商00" in second  # newest first
 
 
+def test_a_page_past_the_last_is_empty_however_far(world, client, sign_in, page):
+    sign_in(world.union_chief)
+    for number in (3, 2**31, 2**61):  # the last one's offset overflows a 64-bit integer
+        assert '<li class="card">' not in page(f"/negotiations?page={number}")
+
+
 def test_only_the_requesting_side_edits_its_draft_request(world, client, sign_in, page):
     negotiation = ops.open_negotiation(
         world.enterprise, world.union_chief, subject="能级工资", term_years=1, topics="工资"
