@@ -17,12 +17,29 @@ from datetime import date
 from flask import Flask
 
 from app import clock
+from app.errors import AccordError, translate
 from app.extensions import db
 from app.negotiations.operations import flag_overdue
+from workflows.errors import WorkflowError
 
 log = logging.getLogger("accord.tick")
 
 Step = Callable[[date], list[str]]
+
+
+def apart(action: Callable[[], object], what: str) -> bool:
+    """Do one item of a step in a savepoint of its own: True when done; False when a rule
+    refuses it for now (say, a deadline in a year whose holiday schedule is not entered yet),
+    with its savepoint rolled back and the refusal logged. One item the tick cannot do yet holds
+    back neither the others nor the other steps; it is tried again at the next tick."""
+    try:
+        with db.session.begin_nested():
+            action()
+    except (AccordError, WorkflowError) as exc:
+        message = translate(exc.message) if isinstance(exc, WorkflowError) else exc.message
+        log.warning("the tick could not %s: %s; it tries again at the next tick", what, message)
+        return False
+    return True
 
 
 def _counted(n: int, noun: str) -> str:

@@ -104,6 +104,18 @@ def _has_opinion(event: EventData) -> bool:
     return True
 
 
+def _within_review_period(event: EventData) -> bool:
+    # 集体合同规定 Art 46-47: the decision comes within 15 days of receipt; after them the
+    # contract is in effect by law, and the tick records it even if it has not run yet today.
+    today, review_due = _arg(event, "today"), _arg(event, "review_due")
+    if today > review_due:
+        raise TransitionNotAllowed(
+            N_("the review period ended on %(due)s: the contract is deemed approved"),
+            due=review_due.isoformat(),
+        )
+    return True
+
+
 def _review_period_over(event: EventData) -> bool:
     # 集体合同规定 Art 47: no objection within 15 days of receipt → in effect.
     today, review_due = _arg(event, "today"), _arg(event, "review_due")
@@ -158,12 +170,18 @@ TRANSITIONS = [
     # 试行办法 Art 21; 集体合同规定 Art 42: the employer files it within 7 days.
     {"trigger": "file", "source": "signed", "dest": "filed", "roles": frozenset({"employer"})},
     # 集体合同规定 Art 44-47: the labour administration reviews it.
-    {"trigger": "approve", "source": "filed", "dest": "effective", "roles": OFFICER},
+    {
+        "trigger": "approve",
+        "source": "filed",
+        "dest": "effective",
+        "conditions": [_within_review_period],
+        "roles": OFFICER,
+    },
     {
         "trigger": "object",
         "source": "filed",
         "dest": "returned",
-        "conditions": [_has_opinion],
+        "conditions": [_has_opinion, _within_review_period],
         "roles": OFFICER,
     },
     {

@@ -37,6 +37,7 @@ from app.db import insert_unless_present, transaction_cache, utcnow
 from app.errors import Conflict, InvalidInput, NotPermitted, translate
 from app.extensions import db
 from app.negotiations import operations as negotiation_operations
+from app.tick import apart
 from workflows import congress as workflow
 from workflows import rules
 
@@ -499,11 +500,10 @@ def close_due_motions(now: datetime) -> int:
     )
     closed = 0
     for motion in due:
-        try:
-            close_voting(motion, None, now=now)
-        except workflow.TransitionNotAllowed:
-            continue
-        closed += 1
+        # Each apart: one refused (closed meanwhile, or its draft's next step cannot be done
+        # yet) leaves the others to close.
+        if apart(lambda m=motion: close_voting(m, None, now=now), f"close motion {motion.id}"):
+            closed += 1
     return closed
 
 

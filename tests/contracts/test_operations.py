@@ -18,9 +18,11 @@ from app.contracts.verification import verify_contract_pdf
 from app.errors import Conflict, InvalidInput, NotPermitted
 from app.extensions import db
 from app.notifications.models import Notification
+from app.orgs.operations import set_holiday_schedule
 from app.tick import run_tick
 from tests.conftest import PASSWORD
-from tests.contracts.conftest import ratify, sign_both
+from tests.contracts.conftest import NOW, ratify, sign_both
+from workflows import calendar
 from workflows.errors import TransitionNotAllowed
 from workflows.rules import format_yuan
 
@@ -204,6 +206,18 @@ def test_after_an_admin_reset_a_new_certificate_and_old_signatures_stay_valid(de
     assert in_use == [new]
 
 
+def test_a_chief_whose_certificate_expired_signs_with_a_new_one(deal, monkeypatch):
+    # Found by tests/contracts/test_stateful.py: the expired key signed, and nobody trusted it.
+    chief = deal.union_chief
+    monkeypatch.setattr(clock, "now", lambda: NOW - timedelta(days=6 * 365))
+    expired = auth_ops.issue_signing_key(chief, PASSWORD)
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+    sign_both(deal.contract, chief, deal.employer_chief)
+    assert expired.retired_at is not None
+    assert deal.contract.signature("union").signing_key_id != expired.id
+    assert verify_contract_pdf(deal.contract.latest.pdf, ca_pem()).valid
+
+
 def test_a_chief_who_refuses_to_sign_voids_it_and_the_talks_reopen(deal):
     contract = deal.contract
     with pytest.raises(TransitionNotAllowed):
@@ -249,6 +263,28 @@ def test_an_officer_of_another_region_cannot_decide(deal, make):
         ops.approve(contract, stranger)
     assert ops.review_queue(stranger) == []
     assert ops.review_queue(deal.officer) == [contract]
+
+
+@pytest.mark.parametrize(
+    "decide",
+    [
+        lambda contract, officer, today: ops.approve(contract, officer, today=today),
+        lambda contract, officer, today: ops.object_to(
+            contract, officer, "迟到的异议", today=today
+        ),
+    ],
+    ids=["approve", "object"],
+)
+def test_the_officer_decides_only_within_the_review_period(deal, decide):
+    # 集体合同规定 Art 47: the day after the period the contract is in effect by law, even if the
+    # tick has not recorded it yet.
+    contract = signed_and_filed(deal, date(2026, 7, 1))
+    assert contract.review_due == date(2026, 7, 16)
+    with pytest.raises(TransitionNotAllowed, match="ended on 2026-07-16"):
+        decide(contract, deal.officer, date(2026, 7, 17))
+    assert contract.state == "filed"
+    decide(contract, deal.officer, date(2026, 7, 16))
+    assert contract.decided_on == date(2026, 7, 16)
 
 
 def test_deemed_approved_the_day_after_a_review_period_that_crosses_national_day(deal):
@@ -346,3 +382,20 @@ def test_ratify_helper_builds_one_contract_per_negotiation(make, walk):
     contract = ratify(make, walk)
     assert db.session.scalar(sa.select(sa.func.count(Contract.id))) == 1
     assert contract.motion.negotiation_id == contract.negotiation_id
+
+
+def test_a_contract_the_tick_cannot_deem_approved_yet_holds_back_nothing_else(deal, caplog):
+    """Deemed approved on 31 December 2026, its publication deadline falls in 2027, whose holiday
+    schedule nobody has entered: that contract waits for it, logged, and the tick goes on."""
+    contract = signed_and_filed(deal, date(2026, 12, 15))
+    assert contract.review_due == date(2026, 12, 30)
+    lines = run_tick(date(2026, 12, 31))  # no exception: nothing else is rolled back
+    assert "0 contracts deemed approved" in lines
+    assert contract.state == "filed"
+    assert "could not deem contract" in caplog.text and "2027" in caplog.text
+    set_holiday_schedule(2027, "2027-01-01", "", "test data: New Year's Day only", None)
+    try:
+        run_tick(date(2026, 12, 31))
+    finally:
+        calendar.publish([])
+    assert (contract.state, contract.decision) == ("effective", "deemed_approved")

@@ -62,7 +62,12 @@ class Contract:
 VALID = {
     "sign": {"signed_sides": ["union"]},  # from `signing` it needs both; see _valid below
     "void": {"reason": "职工代表大会未通过第三条"},
-    "object": {"opinion": "第三条技能津贴低于当地最低工资标准"},
+    "approve": {"today": D(2026, 10, 8), "review_due": D(2026, 10, 8)},
+    "object": {
+        "opinion": "第三条技能津贴低于当地最低工资标准",
+        "today": D(2026, 10, 8),
+        "review_due": D(2026, 10, 8),
+    },
     "deem_approved": {"today": TODAY, "review_due": D(2026, 10, 8)},
     "publish": {"published_sides": list(SIDES)},
     "expire": {"today": D(2028, 3, 1), "ends_on": D(2028, 2, 29)},
@@ -242,6 +247,18 @@ def test_the_same_side_recorded_twice_is_still_one_side():
         ("object", "filed", {"opinion": "  "}, "an objection needs the written review opinion"),
         ("object", "filed", {"opinion": None}, "an objection needs the written review opinion"),
         (
+            "approve",
+            "filed",
+            {"today": D(2026, 10, 9), "review_due": D(2026, 10, 8)},
+            "the review period ended on 2026-10-08: the contract is deemed approved",
+        ),
+        (
+            "object",
+            "filed",
+            {"opinion": "第三条违反最低工资规定", "today": TODAY, "review_due": D(2026, 10, 8)},
+            "the review period ended on 2026-10-08: the contract is deemed approved",
+        ),
+        (
             "deem_approved",
             "filed",
             {"today": D(2026, 10, 8), "review_due": D(2026, 10, 8)},
@@ -341,6 +358,8 @@ def test_expires_the_day_after_the_last_day_of_the_term(source):
         ("sign", "signing", {}, "signed_sides"),
         ("void", "drafted", {}, "reason"),
         ("object", "filed", {}, "opinion"),
+        ("approve", "filed", {"review_due": D(2026, 10, 8)}, "today"),
+        ("object", "filed", {"opinion": "第三条违反最低工资规定", "today": TODAY}, "review_due"),
         ("deem_approved", "filed", {"review_due": D(2026, 10, 8)}, "today"),
         ("deem_approved", "filed", {"today": TODAY}, "review_due"),
         ("publish", "effective", {}, "published_sides"),
@@ -673,6 +692,8 @@ class RandomContract(RuleBasedStateMachine):
             assert review in ("approve", "deem_approved")
             if review == "deem_approved":
                 assert kwargs["today"] > kwargs["review_due"]
+            else:
+                assert kwargs["today"] <= kwargs["review_due"]
 
     @invariant()
     def signed_only_when_both_sides_signed(self):
