@@ -132,6 +132,12 @@ def ballot_rows(f: ballots.BallotFigures) -> list[Row]:
             f.p99_ms < ballots.TARGET_P99_MS,
         ),
         Row(
+            "CPU per ballot: gunicorn + PostgreSQL + load generator",
+            ballots.cpu_line(f.cpu, f.ballots),
+            "trivial: " + ballots.cpu_line(f.trivial_cpu, f.ballots),
+            ratio(sum(f.cpu.values()), sum(f.trivial_cpu.values())),
+        ),
+        Row(
             "ballots stored",
             f"{c['ballots']:,} ballots, {c['participations']:,} participations",
             f"{f.ok:,} of {f.ballots:,} requests accepted",
