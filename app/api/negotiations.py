@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import abort
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload
 
 from app.api.common import Blueprint, error_responses, loader
 from app.auth import operations as auth_operations
@@ -151,7 +152,9 @@ def _page(query: Select, pagination_parameters) -> list:
     if pagination_parameters.first_item >= pagination_parameters.item_count:
         return []
     return db.session.scalars(
-        query.offset(pagination_parameters.first_item).limit(pagination_parameters.page_size)
+        query.options(joinedload(Negotiation.enterprise))  # each row names its enterprise
+        .offset(pagination_parameters.first_item)
+        .limit(pagination_parameters.page_size)
     ).all()
 
 

@@ -3,6 +3,8 @@ error answers, the costing figures and the OpenAPI document."""
 
 from datetime import UTC, date, datetime
 
+from sqlalchemy import event
+
 from app.extensions import db
 from app.negotiations import operations as ops
 from tests.negotiations.conftest import grid_rows
@@ -591,6 +593,35 @@ def test_a_page_past_the_last_is_empty_however_far(walk, world, api, today):
     for page in (2, 2**31, 2**61):  # the last one's offset overflows a 64-bit integer
         response = api(world.employer_chief).get(f"/negotiations?page={page}&page_size=100")
         assert ok(response) == [] and '"total": 1' in response.headers["X-Pagination"]
+
+
+def test_the_list_needs_no_query_per_negotiation(world, api, make, today):
+    """Each row names its enterprise: loaded with the page, not one query per row."""
+    admin = api(make.admin())
+
+    def queries_for_list() -> int:
+        statements = []
+        engine = db.session.get_bind()
+        count = lambda *_args: statements.append(1)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            ok(admin.get("/negotiations?page_size=50"))
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(statements)
+
+    def open_one():
+        enterprise = make.enterprise()
+        rep = make.user(roles=["union_rep"], enterprise=enterprise)
+        ops.open_negotiation(enterprise, rep, subject="能级工资", term_years=1, topics="工资")
+        db.session.commit()
+
+    open_one()
+    queries_for_list()  # the token's first use is written once
+    few = queries_for_list()
+    for _i in range(4):
+        open_one()
+    assert queries_for_list() == few
 
 
 def test_the_openapi_document_describes_every_negotiation_endpoint(app, client):
