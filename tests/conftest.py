@@ -2,10 +2,13 @@
 
 import functools
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session
+from sqlalchemy import event
 from sqlalchemy.orm import scoped_session
 
 from app import create_app
@@ -231,3 +234,19 @@ def api_token(db_session):
         return {"Authorization": f"Bearer {plain}"}
 
     return headers_for
+
+
+@contextmanager
+def counted_statements() -> Iterator[list[str]]:
+    """The SQL statements the session's engine runs inside the block, as a list filled in."""
+    statements: list[str] = []
+    engine = db.session.get_bind()
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

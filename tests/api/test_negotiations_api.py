@@ -3,10 +3,9 @@ error answers, the costing figures and the OpenAPI document."""
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import event
-
 from app.extensions import db
 from app.negotiations import operations as ops
+from tests.conftest import counted_statements
 from tests.negotiations.conftest import grid_rows
 
 REQUEST = {
@@ -600,14 +599,8 @@ def test_the_list_needs_no_query_per_negotiation(world, api, make, today):
     admin = api(make.admin())
 
     def queries_for_list() -> int:
-        statements = []
-        engine = db.session.get_bind()
-        count = lambda *_args: statements.append(1)  # noqa: E731
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with counted_statements() as statements:
             ok(admin.get("/negotiations?page_size=50"))
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
         return len(statements)
 
     def open_one():

@@ -5,12 +5,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app import clock
 from app.extensions import db
 from app.negotiations import operations as ops
 from app.negotiations.models import Negotiation, WageGrid
+from tests.conftest import counted_statements
 from tests.negotiations.conftest import TODAY, grid_rows
 
 
@@ -458,17 +459,8 @@ def test_the_overview_needs_no_query_per_negotiation(world, make, client, sign_i
     sign_in(make.admin())
 
     def queries_for_overview() -> int:
-        statements = []
-
-        def count(*_args):
-            statements.append(1)
-
-        engine = db.session.get_bind()
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with counted_statements() as statements:
             assert client.get("/negotiations").status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
         return len(statements)
 
     def open_one():
