@@ -34,7 +34,7 @@ from app.congress.models import (
 from app.congress.roster import RosterRejected, RosterReport
 from app.contracts import operations as contract_operations
 from app.db import insert_unless_present, transaction_cache, utcnow
-from app.errors import Conflict, InvalidInput, NotPermitted, translate
+from app.errors import AccordError, Conflict, InvalidInput, NotPermitted, translate
 from app.extensions import db
 from app.negotiations import operations as negotiation_operations
 from app.tick import apart
@@ -136,16 +136,9 @@ def check_in(
 def cast_ballot(motion: Motion, actor: User, answers: dict[int, str]) -> None:
     """Record one delegate's vote on every item; refused whole, or counted whole."""
     standing = voter_standing(motion, actor)
-    if standing.delegate_id is None:
-        raise NotPermitted(_("Only a delegate of this congress votes."))
-    if standing.state == "draft":
-        raise Conflict(_("Voting on this motion has not opened yet."))
-    if standing.state != "open":
-        raise Conflict(_("Voting on this motion is closed."))
-    if not standing.entitled:
-        raise NotPermitted(_("You were not on the roster when the vote opened."))
-    if motion.requires_presence and not standing.checked_in:
-        raise Conflict(_("Check in at the session before voting."))
+    refusal = vote_refusal(motion, standing)
+    if refusal is not None:
+        raise refusal
     # Items are numbered 1..n when the motion is created and never change (create_motion).
     numbers = set(range(1, standing.items + 1))
     unknown = set(answers) - numbers
@@ -179,6 +172,22 @@ def cast_ballot(motion: Motion, actor: User, answers: dict[int, str]) -> None:
     # No audit event per vote: the participation row records who voted and when, the seal
     # written at closing covers every ballot and participation, and the audit log never holds
     # a choice (DESIGN §8).
+
+
+def vote_refusal(motion: Motion, standing: Standing) -> AccordError | None:
+    """Why someone with this standing cannot vote on the motion now; None if they can. The vote
+    refuses with it, and the voting page shows it before the ballot is filled in."""
+    if standing.delegate_id is None:
+        return NotPermitted(_("Only a delegate of this congress votes."))
+    if standing.state == "draft":
+        return Conflict(_("Voting on this motion has not opened yet."))
+    if standing.state != "open":
+        return Conflict(_("Voting on this motion is closed."))
+    if not standing.entitled:
+        return NotPermitted(_("You were not on the roster when the vote opened."))
+    if motion.requires_presence and not standing.checked_in:
+        return Conflict(_("Check in at the session before voting."))
+    return None
 
 
 class Standing(NamedTuple):

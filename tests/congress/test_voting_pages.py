@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from app.audit.operations import history
 from app.congress import operations as ops
-from app.congress.models import Ballot, Motion, Participation
+from app.congress.models import Ballot, Delegate, Motion, Participation
 from app.extensions import db
 from tests.congress.conftest import TOTAL, build_sitting, check_in, open_motion
 
@@ -85,11 +85,12 @@ def test_a_delegate_votes_every_item_with_a_confirmation_step(client, sign_in, s
         ("closed", 409, "Voting on this motion is closed"),
         ("not checked in", 409, "Check in at the session before voting"),
         ("not a delegate", 403, "Only a delegate of this congress votes"),
+        ("joined after the opening", 403, "not on the roster when the vote opened"),
         ("unanswered item", 422, "item 3 has no answer"),
     ],
 )
 def test_a_refused_vote_says_why_and_stores_nothing(
-    client, sign_in, sitting, open_vote, case, status, words
+    client, sign_in, sitting, open_vote, case, status, words, make
 ):
     voter = sitting.delegates[0]
     data = {**ANSWERS, "step": "cast"}
@@ -101,6 +102,17 @@ def test_a_refused_vote_says_why_and_stores_nothing(
         voter = sitting.delegates[TOTAL - 1]  # only the first 25 checked in
     elif case == "not a delegate":
         voter = sitting.secretary
+    elif case == "joined after the opening":
+        voter = make.user(roles=["delegate"], enterprise=sitting.enterprise)
+        sitting.congress.delegates.append(
+            Delegate(
+                user_id=voter.id,
+                employee_no="E9999",
+                name=voter.full_name,
+                constituency="第1代表团",
+                gender="female",
+            )
+        )
     else:
         del data["item-3"]
     db.session.commit()
