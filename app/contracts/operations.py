@@ -590,7 +590,7 @@ def renew(contract: Contract, actor: User, today: date | None = None) -> Negotia
 # --- the tick ----------------------------------------------------------------------------------
 
 
-def _due(where, today: date) -> list[Contract]:
+def _due(*where) -> list[Contract]:
     return list(db.session.scalars(select(Contract).where(*where).order_by(Contract.id)))
 
 
@@ -600,17 +600,14 @@ def tick(today: date, now: datetime) -> dict[str, int]:
     done |= {"renewal_windows": 0, "expired": 0}
     # Each contract apart: one whose next deadline falls in a year without a holiday schedule
     # waits for it (the admin is told by the log) without holding the others back.
-    for contract in _due([Contract.state == "filed", Contract.review_due < today], today):
+    for contract in _due(Contract.state == "filed", Contract.review_due < today):
         what = f"deem contract {contract.id} approved"
         if apart(lambda c=contract: deem_approved(c, today), what):
             done["deemed_approved"] += 1
     for contract in _due(
-        [
-            Contract.state == "signed",
-            Contract.filing_due <= today,
-            Contract.filing_reminded_at.is_(None),
-        ],
-        today,
+        Contract.state == "signed",
+        Contract.filing_due <= today,
+        Contract.filing_reminded_at.is_(None),
     ):
         contract.filing_reminded_at = now
         _notify(
@@ -621,12 +618,9 @@ def tick(today: date, now: datetime) -> dict[str, int]:
         )
         done["filing_reminders"] += 1
     for contract in _due(
-        [
-            Contract.state == "effective",
-            Contract.publication_due <= today,
-            Contract.publication_reminded_at.is_(None),
-        ],
-        today,
+        Contract.state == "effective",
+        Contract.publication_due <= today,
+        Contract.publication_reminded_at.is_(None),
     ):
         contract.publication_reminded_at = now
         _notify(
@@ -637,12 +631,9 @@ def tick(today: date, now: datetime) -> dict[str, int]:
         )
         done["publication_reminders"] += 1
     for contract in _due(
-        [
-            Contract.state.in_(workflow.IN_FORCE),
-            Contract.renewal_opens_on <= today,
-            Contract.renewal_notified_at.is_(None),
-        ],
-        today,
+        Contract.state.in_(workflow.IN_FORCE),
+        Contract.renewal_opens_on <= today,
+        Contract.renewal_notified_at.is_(None),
     ):
         contract.renewal_notified_at = now
         _notify(
@@ -652,7 +643,7 @@ def tick(today: date, now: datetime) -> dict[str, int]:
             end=contract.ends_on.isoformat(),
         )
         done["renewal_windows"] += 1
-    for contract in _due([Contract.state.in_(workflow.IN_FORCE), Contract.ends_on < today], today):
+    for contract in _due(Contract.state.in_(workflow.IN_FORCE), Contract.ends_on < today):
         if apart(lambda c=contract: _expire(c, today), f"end contract {contract.id}'s term"):
             done["expired"] += 1
     db.session.flush()
