@@ -20,11 +20,11 @@ from itertools import chain
 from operator import methodcaller
 
 from transitions import Machine
-from transitions.core import EventData, MachineError
+from transitions.core import EventData
 
 from workflows.errors import TransitionNotAllowed
+from workflows.machines import allowed, fire_on, machine_rows, role_table, roles_by_trigger
 from workflows.messages import N_, Message
-from workflows.roles import machine_rows, role_table, roles_by_trigger
 from workflows.rules import (
     RuleProfile,
     item_passes,
@@ -227,16 +227,12 @@ def roles_for(trigger: str, state: str) -> frozenset[str]:
     return _ROLES.get((trigger, state), frozenset())
 
 
-def _allowed(machine: Machine, state: str, roles: set[str]) -> list[str]:
-    return [t for t in machine.get_triggers(state) if roles_for(t, state) & roles]
-
-
 def allowed_session_triggers(state: str, roles: set[str]) -> list[str]:
     """The session triggers valid from `state` that one of `roles` may fire, in order.
 
     Guards are not evaluated: an allowed trigger may still be refused with its reason.
     """
-    return _allowed(session_machine, state, roles)
+    return allowed(session_machine, _ROLES, state, roles)
 
 
 def allowed_motion_triggers(state: str, roles: set[str]) -> list[str]:
@@ -244,7 +240,7 @@ def allowed_motion_triggers(state: str, roles: set[str]) -> list[str]:
 
     Guards are not evaluated: an allowed trigger may still be refused with its reason.
     """
-    return _allowed(motion_machine, state, roles)
+    return allowed(motion_machine, _ROLES, state, roles)
 
 
 def fire(obj, trigger: str, **kwargs) -> None:
@@ -261,12 +257,7 @@ def fire(obj, trigger: str, **kwargs) -> None:
         raise ValueError(f"unknown congress trigger: {trigger!r}") from None
     if obj.state not in machine.states:
         raise ValueError(f"{trigger} moves a {kind}; {obj.state!r} is not a {kind} state")
-    try:
-        machine.events[trigger].trigger(obj, **kwargs)
-    except MachineError:
-        raise TransitionNotAllowed(
-            refusal, action=ACTION_LABELS[trigger], state=STATE_LABELS[obj.state]
-        ) from None
+    fire_on(machine, obj, trigger, refusal, ACTION_LABELS, STATE_LABELS, **kwargs)
 
 
 # The tally (计票)

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from transitions import Machine
-from transitions.core import EventData, MachineError
+from transitions.core import EventData
 
 from workflows.calendar import add_months, deadline
 from workflows.errors import TransitionNotAllowed
+from workflows.machines import allowed, fire_on, machine_rows, role_table, roles_by_trigger
 from workflows.messages import N_
-from workflows.roles import machine_rows, role_table, roles_by_trigger
 from workflows.rules import SIDES, RuleProfile
 
 STATES = [
@@ -234,7 +234,7 @@ def allowed_triggers(state: str, roles: set[str]) -> list[str]:
 
     Guards are not evaluated: an allowed trigger may still be refused with its reason.
     """
-    return [t for t in machine.get_triggers(state) if roles_for(t, state) & roles]
+    return allowed(machine, _ROLES, state, roles)
 
 
 def fire(contract, trigger: str, **kwargs) -> None:
@@ -243,18 +243,17 @@ def fire(contract, trigger: str, **kwargs) -> None:
     Raises TransitionNotAllowed when the trigger is not valid in the current state or a guard
     fails; the state is then unchanged. An unknown trigger name is a ValueError.
     """
-    try:
-        event = machine.events[trigger]
-    except KeyError:
-        raise ValueError(f"unknown contract trigger: {trigger!r}") from None
-    try:
-        event.trigger(contract, **kwargs)
-    except MachineError:
-        raise TransitionNotAllowed(
-            N_("cannot %(action)s while the contract is %(state)s"),
-            action=ACTION_LABELS[trigger],
-            state=STATE_LABELS[contract.state],
-        ) from None
+    if trigger not in machine.events:
+        raise ValueError(f"unknown contract trigger: {trigger!r}")
+    fire_on(
+        machine,
+        contract,
+        trigger,
+        N_("cannot %(action)s while the contract is %(state)s"),
+        ACTION_LABELS,
+        STATE_LABELS,
+        **kwargs,
+    )
 
 
 # Deadlines and the term

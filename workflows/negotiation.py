@@ -9,11 +9,11 @@ by the application.
 """
 
 from transitions import Machine
-from transitions.core import EventData, MachineError
+from transitions.core import EventData
 
 from workflows.errors import TransitionNotAllowed
+from workflows.machines import allowed, fire_on, machine_rows, role_table, roles_by_trigger
 from workflows.messages import N_
-from workflows.roles import machine_rows, role_table, roles_by_trigger
 
 STATES = [
     "draft",
@@ -315,7 +315,7 @@ def allowed_triggers(state: str, roles: set[str]) -> list[str]:
 
     Guards are not evaluated: an allowed trigger may still be refused with its reason.
     """
-    return [t for t in machine.get_triggers(state) if roles_for(t, state) & roles]
+    return allowed(machine, _ROLES, state, roles)
 
 
 def fire(negotiation, trigger: str, **kwargs) -> None:
@@ -324,15 +324,14 @@ def fire(negotiation, trigger: str, **kwargs) -> None:
     Raises TransitionNotAllowed when the trigger is not valid in the current state or a guard
     fails; the state is then unchanged. An unknown trigger name is a ValueError.
     """
-    try:
-        event = machine.events[trigger]
-    except KeyError:
-        raise ValueError(f"unknown negotiation trigger: {trigger!r}") from None
-    try:
-        event.trigger(negotiation, **kwargs)
-    except MachineError:
-        raise TransitionNotAllowed(
-            N_("cannot %(action)s while the negotiation is %(state)s"),
-            action=ACTION_LABELS[trigger],
-            state=STATE_LABELS[negotiation.state],
-        ) from None
+    if trigger not in machine.events:
+        raise ValueError(f"unknown negotiation trigger: {trigger!r}")
+    fire_on(
+        machine,
+        negotiation,
+        trigger,
+        N_("cannot %(action)s while the negotiation is %(state)s"),
+        ACTION_LABELS,
+        STATE_LABELS,
+        **kwargs,
+    )
