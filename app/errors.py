@@ -1,11 +1,24 @@
 """Domain errors and how they reach a person: an HTML page or the API's JSON error format."""
 
+import logging
+
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from markupsafe import escape
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from werkzeug.exceptions import HTTPException
 
+from app.extensions import db
 from workflows.errors import WorkflowError
 from workflows.messages import Message
+
+log = logging.getLogger("accord")
+_told_to_migrate = False
+
+
+def _missing_table(exc: DBAPIError) -> bool:
+    """Whether the database lacks a table (SQLite's words, or PostgreSQL's SQLSTATE 42P01)."""
+    return "no such table" in str(exc.orig) or getattr(exc.orig, "sqlstate", None) == "42P01"
 
 
 def translate(message: Message) -> str:
@@ -64,6 +77,7 @@ CODES = {
     415: "unsupported_media_type",
     422: "invalid",
     429: "rate_limited",
+    503: "unavailable",
     500: "internal_error",
 }
 
@@ -150,3 +164,24 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(WorkflowError)
     def handle_workflow_error(exc: WorkflowError):
         return handle_accord_error(Conflict(translate(exc.message)))
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(ProgrammingError)
+    def handle_missing_tables(exc: DBAPIError):
+        """A database without the application's tables (never migrated) answers 503 with what to
+        do, logged once per process; any other database error stays a 500."""
+        if not _missing_table(exc):
+            raise exc
+        db.session.rollback()
+        global _told_to_migrate
+        if not _told_to_migrate:
+            _told_to_migrate = True
+            log.error("the database has no tables yet: run `flask db upgrade` (%s)", exc.orig)
+        message = _(
+            "The database is not set up yet: run “flask db upgrade” on the server, then reload."
+        )
+        if wants_json():
+            return json_error(503, message, code="not_migrated")
+        # Not the site's layout: it reads the signed-in user, which needs the missing tables.
+        page = f"<!doctype html><meta charset=utf-8><title>503</title><p>{escape(message)}</p>"
+        return page, 503, {"Content-Type": "text/html; charset=utf-8"}

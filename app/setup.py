@@ -89,6 +89,11 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(contracts_bp)
     init_api(app)
     register_error_handlers(app)
+    # A count that reaches past the calendar package's years reads the schedules entered here.
+    from app.orgs.operations import published_schedules
+    from workflows import calendar
+
+    calendar.read_from(published_schedules)
     app.cli.add_command(accord_cli)
     if app.config["TICK_EVERY"] > 0:
         from app import tick
@@ -118,12 +123,6 @@ def init_app(app: Flask) -> None:
                 raise InvalidInput(
                     field, f"{field}: " + _("Must not contain the NUL character (U+0000).")
                 )
-
-    @app.before_request
-    def sync_holiday_schedules():
-        from app.orgs.operations import sync_calendar
-
-        sync_calendar(force=False)
 
     @app.after_request
     def commit_or_roll_back(response):

@@ -46,6 +46,14 @@ def _counted(n: int, noun: str) -> str:
     return f"{n} {noun if n == 1 else noun + 's'}"
 
 
+def provisional_deadlines(today: date) -> list[str]:
+    """Count again the provisional deadlines of each year whose official schedule arrived since
+    (entered in another process, or brought by a newer calendar package)."""
+    from app.deadlines import recount
+
+    return [f"{_counted(len(recount(today)), 'provisional deadline')} moved"]
+
+
 def negotiation_deadlines(today: date) -> list[str]:
     counts = flag_overdue(today)
     return [
@@ -77,7 +85,12 @@ def contract_deadlines(today: date) -> list[str]:
     ]
 
 
-STEPS: list[Step] = [negotiation_deadlines, motions_closing, contract_deadlines]
+STEPS: list[Step] = [
+    provisional_deadlines,
+    negotiation_deadlines,
+    motions_closing,
+    contract_deadlines,
+]
 
 
 def run_tick(today: date | None = None) -> list[str]:

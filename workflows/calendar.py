@@ -2,27 +2,40 @@
 
 The holiday schedule (节假日安排) comes from `chinese_calendar`. The State Council publishes each
 year's schedule late in the year before, often before the package knows it: such a year may be
-`publish`ed from the official notice (the application keeps them in its database). A date in a year
-neither knows raises `CalendarNotCovered` instead of guessing.
+`publish`ed from the official notice (the application keeps them in its database). A later year
+that neither knows has a provisional schedule (暂定): the statutory holidays that
+《全国年节及纪念日放假办法》 fixes, the weekends as rest days, and no adjusted days (调休), which
+only the notice can give. A deadline counted on such a year says so (`Due.provisional`), so that
+it can be counted again when the official schedule arrives.
 """
 
+import functools
+import math
 import re
+import time
 from calendar import monthrange  # the standard library's, not this module
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import chinese_calendar
 from chinese_calendar.constants import holidays
+from lunar_python import Lunar
 
 from workflows.errors import CalendarNotCovered
 from workflows.messages import N_, Message
-from workflows.rules import CALENDAR_DAYS, WORKING_DAYS
+
+# How a period is counted (民法典 Art 201: calendar days; some provinces count working days).
+CALENDAR_DAYS = "calendar"
+WORKING_DAYS = "working"
 
 ONE_DAY = timedelta(days=1)
 # chinese_calendar validates a date against the years of its `holidays` keys; its `workdays`
 # (调休上班) span the same years.
 PACKAGE_YEARS = range(min(holidays).year, max(holidays).year + 1)
+# The last year a provisional schedule is derived for: as far as any term, renewal or review the
+# application meets can reach, and as far as the holiday schedules table accepts.
+PROVISIONAL_UNTIL = 2100
 
 
 @dataclass(frozen=True)
@@ -37,7 +50,39 @@ class YearSchedule:
         return day in self.workdays or (day.weekday() < 5 and day not in self.holidays)
 
 
+def _solar(lunar: Lunar) -> date:
+    solar = lunar.getSolar()
+    return date(solar.getYear(), solar.getMonth(), solar.getDay())
+
+
+@functools.cache
+def statutory_schedule(year: int) -> YearSchedule:
+    """The provisional schedule of `year` (暂定安排): only the statutory holidays of
+    《全国年节及纪念日放假办法》 (2024 revision, Art 2), which fixes them without the State
+    Council's notice; weekends rest, and no day is adjusted (调休) — only the notice can say which.
+
+    The lunar dates and 清明 (a solar term) come from lunar_python, not from a table of ours.
+    """
+    new_year = _solar(Lunar.fromYmd(year, 1, 1))  # 正月初一
+    qingming = Lunar.fromYmd(year, 1, 1).getJieQiTable()["清明"]
+    days = {
+        date(year, 1, 1),  # 元旦, 1 day
+        *(new_year + timedelta(days=n) for n in range(-1, 3)),  # 春节: 除夕 and 初一至初三
+        date(qingming.getYear(), qingming.getMonth(), qingming.getDay()),  # 清明节, 1 day
+        date(year, 5, 1),  # 劳动节, 2 days
+        date(year, 5, 2),
+        _solar(Lunar.fromYmd(year, 5, 5)),  # 端午节, 1 day
+        _solar(Lunar.fromYmd(year, 8, 15)),  # 中秋节, 1 day
+        *(date(year, 10, d) for d in (1, 2, 3)),  # 国庆节, 3 days
+    }
+    return YearSchedule(year, frozenset(days), frozenset())
+
+
 _published: dict[int, YearSchedule] = {}
+# Where published schedules are read from (the application's table), and when they last were.
+_source: Callable[[], Iterable[YearSchedule] | None] | None = None
+_read_at = -math.inf
+REFRESH_EVERY = 30.0  # seconds: how stale one process's copy of the published schedules may be
 
 
 def publish(schedules: Iterable[YearSchedule]) -> None:
@@ -46,9 +91,29 @@ def publish(schedules: Iterable[YearSchedule]) -> None:
     _published = {s.year: s for s in schedules if s.year > PACKAGE_YEARS[-1]}
 
 
+def read_from(source: Callable[[], Iterable[YearSchedule] | None] | None) -> None:
+    """Read the published schedules from `source` when a count needs a year after the package's,
+    at most every REFRESH_EVERY seconds; `source` answers None when it cannot be read now."""
+    global _source, _read_at
+    _source, _read_at = source, -math.inf
+
+
+def refresh(force: bool = True) -> None:
+    """Read the published schedules again (unforced: only when the copy is older than
+    REFRESH_EVERY seconds)."""
+    global _read_at
+    if _source is None or (not force and time.monotonic() - _read_at < REFRESH_EVERY):
+        return
+    schedules = _source()
+    if schedules is not None:
+        publish(schedules)
+        _read_at = time.monotonic()
+
+
 def covered_years() -> range:
-    """The years with a known holiday schedule (节假日安排覆盖年份): the package's, then each
-    published year that follows on without a gap."""
+    """The years with an official holiday schedule (节假日安排覆盖年份): the package's, then each
+    published year that follows on without a gap. Later years are provisional."""
+    refresh(force=False)
     last = PACKAGE_YEARS[-1]
     while last + 1 in _published:
         last += 1
@@ -138,58 +203,113 @@ def parse_days(text: str) -> tuple[frozenset[date], list[Message]]:
     return frozenset(days), problems
 
 
-def _check_covered(day: date) -> None:
-    years = covered_years()
-    if day.year not in years:
-        raise CalendarNotCovered(
-            N_("no holiday schedule is known for %(year)d (known: %(first)d–%(last)d)"),
-            year=day.year,
-            first=years[0],
-            last=years[-1],
-        )
+def last_official_year() -> int:
+    """The last year with an official schedule, the package's or a published one."""
+    refresh(force=False)
+    return max([PACKAGE_YEARS[-1], *_published])
+
+
+def is_provisional(year: int) -> bool:
+    """Whether `year`'s schedule is provisional (暂定): no official one is known yet."""
+    refresh(force=False)
+    return year not in PACKAGE_YEARS and year not in _published
+
+
+def _schedule(year: int) -> YearSchedule | None:
+    """The published schedule of `year`, its provisional one, or None for the package's years."""
+    if year in PACKAGE_YEARS:
+        return None
+    refresh(force=False)
+    if year in _published:
+        return _published[year]
+    if PACKAGE_YEARS[-1] < year <= PROVISIONAL_UNTIL:
+        return statutory_schedule(year)
+    raise CalendarNotCovered(
+        N_("no holiday schedule is known for %(year)d (known: %(first)d–%(last)d)"),
+        year=year,
+        first=PACKAGE_YEARS[0],
+        last=PROVISIONAL_UNTIL,
+    )
 
 
 def is_working_day(day: date) -> bool:
     """Whether `day` is a working day (工作日).
 
     Rest days (休息日, the weekend) and statutory holidays (法定节假日) are not; a weekend day
-    made a working day by the holiday schedule (调休上班) is.
+    made a working day by the holiday schedule (调休上班) is. A day in a provisional year is
+    judged on its statutory holidays alone (`statutory_schedule`).
     """
-    _check_covered(day)
-    if day.year in _published:
-        return _published[day.year].is_working_day(day)
-    return chinese_calendar.is_workday(day)
+    schedule = _schedule(day.year)
+    if schedule is None:
+        return chinese_calendar.is_workday(day)
+    return schedule.is_working_day(day)
 
 
 def next_working_day(day: date) -> date:
     """`day` if it is a working day, else the first working day after it (顺延至下一工作日)."""
-    while not is_working_day(day):  # checks the coverage of every day skipped over
+    while not is_working_day(day):
         day += ONE_DAY
     return day
 
 
-def deadline(start: date, days: int, counting: str = CALENDAR_DAYS) -> date:
-    """The last day (期间的最后一日) of a period of `days` days starting on `start`.
+@dataclass(frozen=True)
+class Due:
+    """A deadline (期限): its last day, and how it was counted, so that it can be counted again.
+
+    `provisional_year` is the first year whose schedule the count read while that year was still
+    provisional; None when every day it read is on an official schedule.
+    """
+
+    on: date
+    start: date
+    days: int
+    counting: str
+    provisional_year: int | None = None
+
+    @property
+    def provisional(self) -> bool:
+        return self.provisional_year is not None
+
+
+def count(start: date, days: int, counting: str = CALENDAR_DAYS) -> Due:
+    """The period of `days` days starting on `start`, with the day it ends (期间的最后一日).
 
     `counting` is `CALENDAR_DAYS` (自然日) or `WORKING_DAYS` (工作日). Raises ValueError for a
-    negative period or an unknown counting, and CalendarNotCovered for a date outside
-    `covered_years()`.
+    negative period or an unknown counting, and CalendarNotCovered for a year beyond
+    `PROVISIONAL_UNTIL` (or before the package's first).
     """
     if days < 0:
         raise ValueError(f"a period cannot be negative: {days} days")
     if counting not in (CALENDAR_DAYS, WORKING_DAYS):
         raise ValueError(f"unknown day counting: {counting!r}")
-    _check_covered(start)
+    _schedule(start.year)  # a start outside every schedule is refused, whatever the counting
+    read: set[int] = set()
+
+    def next_working(day: date) -> date:
+        while True:
+            read.add(day.year)
+            if is_working_day(day):
+                return day
+            day += ONE_DAY
+
     if counting == CALENDAR_DAYS:
         # Art 201: the start day is not counted. Art 203: a last day that is a holiday (法定休假日,
         # which includes the weekend rest days) moves to the next working day.
-        return next_working_day(start + timedelta(days=days))
-    # Working days: the start day is not counted either (Art 201); the last day is the
-    # `days`-th working day after it, which is never a rest day.
-    day = start
-    for _ in range(days):
-        day = next_working_day(day + ONE_DAY)
-    return next_working_day(day)  # only moves a zero-day period that starts on a rest day
+        end = next_working(start + timedelta(days=days))
+    else:
+        # Working days: the start day is not counted either (Art 201); the last day is the
+        # `days`-th working day after it, which is never a rest day.
+        end = start
+        for _ in range(days):
+            end = next_working(end + ONE_DAY)
+        end = next_working(end)  # only moves a zero-day period that starts on a rest day
+    provisional = sorted(year for year in read if is_provisional(year))
+    return Due(end, start, days, counting, provisional[0] if provisional else None)
+
+
+def deadline(start: date, days: int, counting: str = CALENDAR_DAYS) -> date:
+    """The last day of a period of `days` days starting on `start` (see `count`)."""
+    return count(start, days, counting).on
 
 
 def days_left(today: date, due: date) -> int:

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from transitions import Machine
 from transitions.core import EventData
 
-from workflows.calendar import add_months, deadline
+from workflows.calendar import Due, add_months, count
 from workflows.errors import TransitionNotAllowed
 from workflows.machines import allowed, fire_on, machine_rows, role_table, roles_by_trigger
 from workflows.messages import N_
@@ -282,16 +282,16 @@ def term(effective_on: date, years: int, profile: RuleProfile) -> Term:
     return Term(effective_on, ends_on, add_months(ends_on, -profile.renewal_window_months))
 
 
-def filing_deadline(last_signed_on: date, profile: RuleProfile) -> date:
+def filing_deadline(last_signed_on: date, profile: RuleProfile) -> Due:
     """The last day to file the signed contract (报送审查)."""
     # 试行办法 Art 21: within 7 days of signing; 集体合同规定 Art 42: 10 days.
-    return deadline(last_signed_on, profile.filing_days, profile.day_counting)
+    return count(last_signed_on, profile.filing_days, profile.day_counting)
 
 
-def review_deadline(filed_on: date, profile: RuleProfile) -> date:
+def review_deadline(filed_on: date, profile: RuleProfile) -> Due:
     """The last day on which the labour administration may object (审查期限)."""
     # 集体合同规定 Art 45-47: 15 days from receipt of the text.
-    return deadline(filed_on, profile.review_days, profile.day_counting)
+    return count(filed_on, profile.review_days, profile.day_counting)
 
 
 def deemed_effective_on(review_due: date) -> date:
@@ -299,7 +299,7 @@ def deemed_effective_on(review_due: date) -> date:
     return review_due + timedelta(days=1)
 
 
-def publication_deadline(effective_on: date, profile: RuleProfile) -> date:
+def publication_deadline(effective_on: date, profile: RuleProfile) -> Due:
     """The last day to publish the contract to all staff (公布)."""
     # 试行办法 Art 23; 集体合同规定 Art 48: within 5 days of taking effect.
-    return deadline(effective_on, profile.publication_days, profile.day_counting)
+    return count(effective_on, profile.publication_days, profile.day_counting)

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from workflows.calendar import CALENDAR_DAYS, WORKING_DAYS, Due, count
 from workflows.messages import N_, Message
 
-CALENDAR_DAYS = "calendar"
-WORKING_DAYS = "working"
 DAY_COUNTING_MODES = (CALENDAR_DAYS, WORKING_DAYS)
 
 
@@ -192,26 +191,23 @@ def representative_problems(reps: list[Representative], recorder_id: int | None)
 # Deadlines — each a period counted under 民法典 Art 201-203 (workflows.calendar.deadline)
 
 
-def _period_end(start: date, days: int, profile: RuleProfile) -> date:
-    # Imported here because workflows.calendar imports this module's day-counting constants.
-    from workflows.calendar import deadline
-
-    return deadline(start, days, profile.day_counting)
+def _period_end(start: date, days: int, profile: RuleProfile) -> Due:
+    return count(start, days, profile.day_counting)
 
 
-def refill_deadline(vacated_on: date, profile: RuleProfile) -> date:
+def refill_deadline(vacated_on: date, profile: RuleProfile) -> Due:
     """The last day to refill a vacant representative seat (补缺)."""
     # 集体合同规定 Art 31: within 15 days of the vacancy.
     return _period_end(vacated_on, profile.refill_days, profile)
 
 
-def response_deadline(received_on: date, profile: RuleProfile) -> date:
+def response_deadline(received_on: date, profile: RuleProfile) -> Due:
     """The last day for the written response (书面回应) to a request to negotiate."""
     # 集体合同规定 Art 32; 试行办法 Art 17: within 20 days of receipt.
     return _period_end(received_on, profile.response_days, profile)
 
 
-def dispute_deadline(started_on: date, profile: RuleProfile, extension_days: int = 0) -> date:
+def dispute_deadline(started_on: date, profile: RuleProfile, extension_days: int = 0) -> Due:
     """The last day of dispute coordination (争议协调处理), with its one extension if granted.
 
     The extension lengthens the period counted from `started_on`.

@@ -199,15 +199,33 @@ class CalendarSchema(ma.Schema):
     )
     covered_years = ma.fields.List(
         ma.fields.Integer(),
-        metadata={"description": "first and last year deadlines can be counted in"},
+        metadata={"description": "first and last year with an official holiday schedule"},
+    )
+    provisional_until = ma.fields.Integer(
+        metadata={
+            "description": "later years, up to this one, count deadlines on a provisional "
+            "schedule: the statutory holidays, no adjusted days"
+        }
     )
     schedules = ma.fields.List(ma.fields.Nested(HolidayScheduleSchema))
+    provisional_deadlines = ma.fields.Integer(
+        metadata={
+            "description": "running deadlines counted on a provisional year (the statutory "
+            "holidays only), to be counted again when its official schedule is entered"
+        }
+    )
+    moved = ma.fields.Integer(
+        metadata={"description": "deadlines this request counted again and moved (PUT only)"}
+    )
 
 
-def _calendar_answer():
+def _calendar_answer(moved: int = 0):
     return {
+        "moved": moved,
+        "provisional_deadlines": operations.provisional_deadline_count(),
         "package_years": [calendar.PACKAGE_YEARS[0], calendar.PACKAGE_YEARS[-1]],
         "covered_years": [calendar.covered_years()[0], calendar.covered_years()[-1]],
+        "provisional_until": calendar.PROVISIONAL_UNTIL,
         "schedules": operations.holiday_schedules(),
     }
 
@@ -226,11 +244,11 @@ def get_calendar():
 @blp.response(200, CalendarSchema)
 def put_holiday_schedule(data, year):
     """Enter a year's holiday schedule from the State Council's notice (federation admin)."""
-    operations.set_holiday_schedule(
+    moved = operations.set_holiday_schedule(
         year,
         "\n".join(d.isoformat() for d in data["holidays"]),
         "\n".join(d.isoformat() for d in data["workdays"]),
         data["source"],
         current_user,
     )
-    return _calendar_answer()
+    return _calendar_answer(len(moved))

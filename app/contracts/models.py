@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
@@ -65,10 +66,12 @@ class Contract(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     filing_due: Mapped[date | None] = mapped_column(Date)
+    filing_due_provisional: Mapped[bool] = mapped_column(default=False, server_default=false())
     filing_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     filed_on: Mapped[date | None] = mapped_column(Date)
     filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     review_due: Mapped[date | None] = mapped_column(Date)
+    review_due_provisional: Mapped[bool] = mapped_column(default=False, server_default=false())
     decision: Mapped[str | None] = mapped_column(String(16))
     decided_on: Mapped[date | None] = mapped_column(Date)
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -78,6 +81,7 @@ class Contract(db.Model):
     effective_on: Mapped[date | None] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
     publication_due: Mapped[date | None] = mapped_column(Date)
+    publication_due_provisional: Mapped[bool] = mapped_column(default=False, server_default=false())
     publication_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     renewal_opens_on: Mapped[date | None] = mapped_column(Date)
     renewal_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -30,6 +30,7 @@ from app.contracts.models import (
     ContractRevision,
     ContractSignature,
 )
+from app.deadlines import declare, due_params, set_deadline
 from app.errors import Conflict, InvalidInput, NotPermitted
 from app.extensions import db
 from app.negotiations import operations as negotiation_operations
@@ -39,6 +40,7 @@ from app.orgs.models import Enterprise
 from app.tick import apart
 from workflows import contract as workflow
 from workflows import rules
+from workflows.messages import N_
 
 log = logging.getLogger(__name__)
 
@@ -388,13 +390,13 @@ def sign(
     if contract.state == "signed":
         today = clock.today()
         profile = contract.enterprise.region.rule_profile
-        contract.filing_due = workflow.filing_deadline(today, profile)
+        set_deadline(contract, "filing_due", workflow.filing_deadline(today, profile))
         db.session.flush()
         _notify(
             _people(contract, Role.EMPLOYER_REP),
             "contract_signed",
             contract,
-            due=contract.filing_due.isoformat(),
+            **due_params(contract, "filing_due"),
         )
     else:
         _notify([u for u in _chiefs(contract) if u.id != actor.id], "contract_to_sign", contract)
@@ -425,9 +427,9 @@ def file_contract(contract: Contract, actor: User, today: date | None = None) ->
     _fire(contract, "file", actor, data={"sha256": contract.latest.sha256})
     contract.filed_on = today
     contract.filed_by_id = actor.id
-    contract.review_due = workflow.review_deadline(today, profile)
+    set_deadline(contract, "review_due", workflow.review_deadline(today, profile))
     db.session.flush()
-    _notify(_officers(contract), "contract_filed", contract, due=contract.review_due.isoformat())
+    _notify(_officers(contract), "contract_filed", contract, **due_params(contract, "review_due"))
 
 
 def approve(contract: Contract, actor: User, today: date | None = None) -> None:
@@ -481,7 +483,7 @@ def _take_effect(contract: Contract, effective_on: date) -> None:
     term = workflow.term(effective_on, contract.term_years, profile)
     contract.effective_on, contract.ends_on = term.starts_on, term.ends_on
     contract.renewal_opens_on = term.renewal_opens_on
-    contract.publication_due = workflow.publication_deadline(effective_on, profile)
+    set_deadline(contract, "publication_due", workflow.publication_deadline(effective_on, profile))
     db.session.flush()
     grid = contract.grid
     if grid is not None:
@@ -497,7 +499,7 @@ def _take_effect(contract: Contract, effective_on: date) -> None:
         "contract_effective",
         contract,
         effective_on=effective_on.isoformat(),
-        due=contract.publication_due.isoformat(),
+        **due_params(contract, "publication_due"),
     )
 
 
@@ -614,7 +616,7 @@ def tick(today: date, now: datetime) -> dict[str, int]:
             _people(contract, Role.EMPLOYER_REP),
             "filing_due",
             contract,
-            due=contract.filing_due.isoformat(),
+            **due_params(contract, "filing_due"),
         )
         done["filing_reminders"] += 1
     for contract in _due(
@@ -627,7 +629,7 @@ def tick(today: date, now: datetime) -> dict[str, int]:
             _people(contract, Role.UNION_REP, Role.EMPLOYER_REP),
             "publication_due",
             contract,
-            due=contract.publication_due.isoformat(),
+            **due_params(contract, "publication_due"),
         )
         done["publication_reminders"] += 1
     for contract in _due(
@@ -778,3 +780,43 @@ def contracts_of_negotiation(negotiation: Negotiation) -> list[Contract]:
             .order_by(Contract.id.desc())
         )
     )
+
+
+# --- deadlines counted again when a provisional year's schedule arrives (app.deadlines) -------
+
+
+def _parties(contract: Contract) -> list[User]:
+    return _people(contract, Role.UNION_REP, Role.EMPLOYER_REP)
+
+
+declare(
+    Contract,
+    "filing_due",
+    label=N_("File with the labour administration"),
+    running=lambda c: c.state == "signed",
+    subject=lambda c: c,
+    people=_parties,
+    notify=_notify,
+    flag="filing_reminded_at",
+    fires_on_the_day=True,
+)
+declare(
+    Contract,
+    "review_due",
+    label=N_("The labour administration's review ends"),
+    running=lambda c: c.state == "filed",
+    subject=lambda c: c,
+    people=lambda c: list(dict.fromkeys(_parties(c) + _officers(c))),
+    notify=_notify,
+)
+declare(
+    Contract,
+    "publication_due",
+    label=N_("Publish the contract to all staff"),
+    running=lambda c: c.state == "effective",
+    subject=lambda c: c,
+    people=_parties,
+    notify=_notify,
+    flag="publication_reminded_at",
+    fires_on_the_day=True,
+)

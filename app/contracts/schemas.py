@@ -24,6 +24,11 @@ from workflows import rules
 
 _SIDE = validate.OneOf(rules.SIDES)
 
+PROVISIONAL = (
+    "true when the date was counted on a year whose official holiday schedule is not known "
+    "yet: it is counted again, and the parties told if it moves, once the schedule arrives"
+)
+
 
 def _written(value: str) -> None:
     """A reason or an opinion is given in writing: blank is no answer."""
@@ -193,7 +198,13 @@ class ContractSummarySchema(ComputedSchema):
     enterprise = ma.fields.Nested(EnterpriseRefSchema)
     created_at = ma.fields.AwareDateTime()
     filing_due = ma.fields.Date(allow_none=True)
+    filing_due_provisional = ma.fields.Boolean(
+        dump_only=True, metadata={"description": PROVISIONAL}
+    )
     review_due = ma.fields.Date(allow_none=True)
+    review_due_provisional = ma.fields.Boolean(
+        dump_only=True, metadata={"description": PROVISIONAL}
+    )
     effective_on = ma.fields.Date(allow_none=True)
     ends_on = ma.fields.Date(allow_none=True)
 
@@ -219,6 +230,9 @@ class ContractSchema(ContractSummarySchema):
     opinion = Text(metadata={"description": "The review opinion of an objection."})
     void_reason = Text()
     publication_due = ma.fields.Date(allow_none=True)
+    publication_due_provisional = ma.fields.Boolean(
+        dump_only=True, metadata={"description": PROVISIONAL}
+    )
     renewal_opens_on = ma.fields.Date(allow_none=True)
     renewal_negotiation_id = ma.fields.Integer(allow_none=True)
     expired_on = ma.fields.Date(allow_none=True)

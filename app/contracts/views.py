@@ -26,6 +26,7 @@ from app.contracts.access import failed_signing_attempts, get_contract_or_404
 from app.contracts.forms import ObjectionForm, PublicationForm, SignForm, VerifyForm, VoidForm
 from app.contracts.models import Contract, ContractRevision
 from app.contracts.verification import NotAPdf
+from app.deadlines import due_text
 from app.errors import Conflict, InvalidInput, NotPermitted, translate
 from app.extensions import limiter
 from app.forms import show_errors
@@ -112,13 +113,14 @@ def stepper(contract: Contract, events) -> list[Step]:
 
 def deadlines(contract: Contract, today: date) -> list[Deadline]:
     """The deadlines running now, with the days left (negative when overdue)."""
-    running: list[tuple[str, date | None, str]] = []
+    running: list[tuple[str, date | None, str, bool]] = []
     if contract.state == "signed":
         running.append(
             (
                 _("File with the labour administration"),
                 contract.filing_due,
                 "试行办法 Art 21; 集体合同规定 Art 42",
+                contract.filing_due_provisional,
             )
         )
     if contract.state == "filed":
@@ -127,6 +129,7 @@ def deadlines(contract: Contract, today: date) -> list[Deadline]:
                 _("The labour administration's review ends"),
                 contract.review_due,
                 "集体合同规定 Art 45–47",
+                contract.review_due_provisional,
             )
         )
     if contract.state == "effective":
@@ -135,6 +138,7 @@ def deadlines(contract: Contract, today: date) -> list[Deadline]:
                 _("Publish the contract to all staff"),
                 contract.publication_due,
                 "试行办法 Art 23; 集体合同规定 Art 48",
+                contract.publication_due_provisional,
             )
         )
     if contract.state in workflow.IN_FORCE:
@@ -144,12 +148,13 @@ def deadlines(contract: Contract, today: date) -> list[Deadline]:
                     _("Renewal may be asked for from"),
                     contract.renewal_opens_on,
                     "集体合同规定 Art 38",
+                    False,
                 )
             )
-        running.append((_("The term ends"), contract.ends_on, "集体合同规定 Art 38"))
+        running.append((_("The term ends"), contract.ends_on, "集体合同规定 Art 38", False))
     return [
-        Deadline(label, due, days_left(today, due), article)
-        for label, due, article in running
+        Deadline(label, due, days_left(today, due), article, provisional)
+        for label, due, article, provisional in running
         if due is not None
     ]
 
@@ -276,7 +281,7 @@ def file_contract(contract_id: int):
         contract,
         _(
             "The contract is filed; the labour administration may object until %(due)s.",
-            due=contract.review_due.isoformat(),
+            due=due_text(contract, "review_due"),
         ),
     )
 
@@ -290,7 +295,7 @@ def approve(contract_id: int):
         contract,
         _(
             "The contract is approved and in effect; both sides publish it by %(due)s.",
-            due=contract.publication_due.isoformat(),
+            due=due_text(contract, "publication_due"),
         ),
     )
 
@@ -412,7 +417,7 @@ def sign(contract_id: int):
                     "You signed for the %(side)s side. Both sides have signed; the employer "
                     "files the contract with the labour administration by %(due)s.",
                     side=_(rules.SIDE_LABELS[side]),
-                    due=contract.filing_due.isoformat(),
+                    due=due_text(contract, "filing_due"),
                 )
             else:
                 message = _(

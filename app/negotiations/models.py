@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -58,6 +59,7 @@ class Negotiation(db.Model):
     proposed_place: Mapped[str] = mapped_column(String(200), default="")
     requested_on: Mapped[date | None] = mapped_column(Date)
     response_due: Mapped[date | None] = mapped_column(Date)
+    response_due_provisional: Mapped[bool] = mapped_column(default=False, server_default=false())
     overdue_flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # The written response (回应): acceptance with the responder's own topics, or a refusal.
@@ -77,6 +79,7 @@ class Negotiation(db.Model):
     # 集体合同规定 Art 52: dispute coordination (争议协调处理).
     dispute_started_on: Mapped[date | None] = mapped_column(Date)
     dispute_due: Mapped[date | None] = mapped_column(Date)
+    dispute_due_provisional: Mapped[bool] = mapped_column(default=False, server_default=false())
     dispute_extension_days: Mapped[int] = mapped_column(default=0)
     dispute_overdue_flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -190,6 +193,7 @@ class Representative(db.Model):
     # Art 31: a vacated seat is refilled within 15 days.
     vacated_on: Mapped[date | None] = mapped_column(Date)
     refill_due: Mapped[date | None] = mapped_column(Date)
+    refill_due_provisional: Mapped[bool] = mapped_column(default=False, server_default=false())
     refilled_by_id: Mapped[int | None] = mapped_column(ForeignKey("representatives.id"))
     refill_overdue_flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from app import clock
 from app.audit.operations import record
 from app.auth.models import GlobalRole, Membership, Role, User
+from app.deadlines import declare, due_params, set_deadline
 from app.errors import Conflict, InvalidInput, NotPermitted, translate
 from app.extensions import db
 from app.negotiations.models import (
@@ -29,6 +30,7 @@ from app.notifications.operations import notify
 from workflows import negotiation as workflow
 from workflows import rules
 from workflows.calendar import days_left
+from workflows.messages import N_
 from workflows.negotiation import fire
 
 SIDE_ROLE = {rules.UNION: Role.UNION_REP, rules.EMPLOYER: Role.EMPLOYER_REP}
@@ -254,13 +256,13 @@ def send_request(negotiation: Negotiation, actor: User, today: date | None = Non
     _transition(negotiation, "send_request", actor, data={"requested_on": today.isoformat()})
     negotiation.requested_on = today
     # 集体合同规定 Art 32: the written response is due 20 days after receipt.
-    negotiation.response_due = rules.response_deadline(today, profile)
+    set_deadline(negotiation, "response_due", rules.response_deadline(today, profile))
     db.session.flush()
     _notify(
         _side_people(negotiation, negotiation.responder_side),
         "request_received",
         negotiation,
-        due=negotiation.response_due.isoformat(),
+        **due_params(negotiation, "response_due"),
     )
 
 
@@ -324,7 +326,7 @@ def escalate(negotiation: Negotiation, actor: User, today: date | None = None) -
     )
     negotiation.dispute_started_on = today
     negotiation.dispute_extension_days = 0
-    negotiation.dispute_due = rules.dispute_deadline(today, profile)
+    set_deadline(negotiation, "dispute_due", rules.dispute_deadline(today, profile))
     negotiation.dispute_overdue_flagged_at = None  # a new period, flagged anew when it passes
     db.session.flush()
     people = (
@@ -332,7 +334,7 @@ def escalate(negotiation: Negotiation, actor: User, today: date | None = None) -
         + _side_people(negotiation, rules.EMPLOYER)
         + _coordinators(negotiation)
     )
-    _notify(set(people), "dispute_opened", negotiation, due=negotiation.dispute_due.isoformat())
+    _notify(set(people), "dispute_opened", negotiation, **due_params(negotiation, "dispute_due"))
 
 
 def withdraw(negotiation: Negotiation, actor: User) -> None:
@@ -477,7 +479,9 @@ def vacate_representative(rep: Representative, actor: User, today: date | None =
     if negotiation.state not in OPEN_STATES:
         raise Conflict(_("The representatives can change only while the negotiation is open."))
     rep.vacated_on = today
-    rep.refill_due = rules.refill_deadline(today, negotiation.enterprise.region.rule_profile)
+    set_deadline(
+        rep, "refill_due", rules.refill_deadline(today, negotiation.enterprise.region.rule_profile)
+    )
     db.session.flush()
     record(
         negotiation,
@@ -1015,8 +1019,10 @@ def extend_dispute(negotiation: Negotiation, actor: User, days: int) -> None:
         data={"days": days},
     )
     negotiation.dispute_extension_days = days
-    negotiation.dispute_due = rules.dispute_deadline(
-        negotiation.dispute_started_on, profile, extension_days=days
+    set_deadline(
+        negotiation,
+        "dispute_due",
+        rules.dispute_deadline(negotiation.dispute_started_on, profile, extension_days=days),
     )
     negotiation.dispute_overdue_flagged_at = None  # the new end date is flagged when it passes
     db.session.flush()
@@ -1042,6 +1048,7 @@ class Deadline:
     due: date
     days_left: int
     article: str
+    provisional: bool = False  # counted on a year whose official holiday schedule is not known
 
     @property
     def overdue(self) -> bool:
@@ -1051,33 +1058,58 @@ class Deadline:
 def deadlines(negotiation: Negotiation, today: date | None = None) -> list[Deadline]:
     """The deadlines running now, with the days left (negative when overdue)."""
     today = today or clock.today()
-    running: list[tuple[str, date, str]] = []
-    if negotiation.state == "requested" and negotiation.responded_on is None:
-        running.append((_("Written response due"), negotiation.response_due, "集体合同规定 Art 32"))
+    running: list[tuple[str, date, str, bool]] = []
+    if response_running(negotiation):
+        running.append(
+            (
+                _("Written response due"),
+                negotiation.response_due,
+                "集体合同规定 Art 32",
+                negotiation.response_due_provisional,
+            )
+        )
     for rep in negotiation.representatives:
-        if (
-            rep.vacated_on is not None
-            and rep.refilled_by_id is None
-            and negotiation.state in OPEN_STATES
-        ):
+        if refill_running(rep):
             running.append(
                 (
                     _("Refill the seat of %(name)s", name=rep.name),
                     rep.refill_due,
                     "集体合同规定 Art 31",
+                    rep.refill_due_provisional,
                 )
             )
-    if negotiation.state == "in_dispute" and negotiation.dispute_due:
+    if dispute_running(negotiation):
         running.append(
-            (_("Dispute coordination ends"), negotiation.dispute_due, "集体合同规定 Art 52")
+            (
+                _("Dispute coordination ends"),
+                negotiation.dispute_due,
+                "集体合同规定 Art 52",
+                negotiation.dispute_due_provisional,
+            )
         )
     if negotiation.state == "suspended" and negotiation.resume_on:
-        running.append((_("Talks resume"), negotiation.resume_on, "集体合同规定 Art 35"))
+        running.append((_("Talks resume"), negotiation.resume_on, "集体合同规定 Art 35", False))
     return [
-        Deadline(label, due, days_left(today, due), article)
-        for label, due, article in running
+        Deadline(label, due, days_left(today, due), article, provisional)
+        for label, due, article, provisional in running
         if due is not None
     ]
+
+
+def response_running(negotiation: Negotiation) -> bool:
+    return negotiation.state == "requested" and negotiation.responded_on is None
+
+
+def refill_running(rep: Representative) -> bool:
+    return (
+        rep.vacated_on is not None
+        and rep.refilled_by_id is None
+        and rep.negotiation.state in OPEN_STATES
+    )
+
+
+def dispute_running(negotiation: Negotiation) -> bool:
+    return negotiation.state == "in_dispute" and negotiation.dispute_due is not None
 
 
 # --- deadlines that pass without action (`flask accord tick`) ---------------------------------
@@ -1124,7 +1156,12 @@ def _flag_overdue_responses(today: date) -> int:
         db.session.flush()
         due = negotiation.response_due.isoformat()
         record(negotiation, "response_overdue", None, data={"response_due": due})
-        _notify(_both_sides_and_coordinators(negotiation), "response_overdue", negotiation, due=due)
+        _notify(
+            _both_sides_and_coordinators(negotiation),
+            "response_overdue",
+            negotiation,
+            **due_params(negotiation, "response_due"),
+        )
         flagged += 1
     return flagged
 
@@ -1172,7 +1209,7 @@ def _flag_overdue_refills(today: date) -> int:
             "refill_overdue",
             negotiation,
             name=rep.name,
-            due=due,
+            **due_params(rep, "refill_due"),
         )
         flagged += 1
     return flagged
@@ -1202,7 +1239,12 @@ def _flag_overdue_disputes(today: date) -> int:
         db.session.flush()
         due = negotiation.dispute_due.isoformat()
         record(negotiation, "dispute_overdue", None, data={"dispute_due": due})
-        _notify(_both_sides_and_coordinators(negotiation), "dispute_overdue", negotiation, due=due)
+        _notify(
+            _both_sides_and_coordinators(negotiation),
+            "dispute_overdue",
+            negotiation,
+            **due_params(negotiation, "dispute_due"),
+        )
         flagged += 1
     return flagged
 
@@ -1245,3 +1287,37 @@ def congress_result(negotiation: Negotiation, failed_items: list[int]) -> None:
     else:
         _transition(negotiation, "ratify", None, failed_items=[])
     db.session.flush()
+
+
+# --- deadlines counted again when a provisional year's schedule arrives (app.deadlines) -------
+
+declare(
+    Negotiation,
+    "response_due",
+    label=N_("Written response due"),
+    running=response_running,
+    subject=lambda n: n,
+    people=_both_sides_and_coordinators,
+    notify=_notify,
+    flag="overdue_flagged_at",
+)
+declare(
+    Negotiation,
+    "dispute_due",
+    label=N_("Dispute coordination ends"),
+    running=dispute_running,
+    subject=lambda n: n,
+    people=_both_sides_and_coordinators,
+    notify=_notify,
+    flag="dispute_overdue_flagged_at",
+)
+declare(
+    Representative,
+    "refill_due",
+    label=N_("Refill a vacant seat"),
+    running=refill_running,
+    subject=lambda rep: rep.negotiation,
+    people=lambda rep: _side_people(rep.negotiation, rep.side),
+    notify=_notify,
+    flag="refill_overdue_flagged_at",
+)

@@ -23,6 +23,11 @@ _SIDE = validate.OneOf(rules.SIDES)
 _SIDE_CHOICE = {"description": "The side you act for; needed only if you sit on both."}
 _STORED = validate.Range(min=-INTEGER_MAX, max=INTEGER_MAX)  # the rules judge the figure
 
+PROVISIONAL = (
+    "true when the date was counted on a year whose official holiday schedule is not known "
+    "yet: it is counted again, and the parties told if it moves, once the schedule arrives"
+)
+
 
 class AwareUTCDateTime(ma.fields.AwareDateTime):
     """A timezone-aware datetime in any offset, kept in UTC as it is stored."""
@@ -288,6 +293,9 @@ class RepresentativeSchema(ComputedSchema):
     appointed_on = ma.fields.Date()
     vacated_on = ma.fields.Date(allow_none=True)
     refill_due = ma.fields.Date(allow_none=True)
+    refill_due_provisional = ma.fields.Boolean(
+        dump_only=True, metadata={"description": PROVISIONAL}
+    )
     refilled_by_id = ma.fields.Integer(allow_none=True)
 
     computed = {"username": lambda rep: rep.user.username if rep.user else None}
@@ -365,6 +373,9 @@ class NegotiationSummarySchema(ComputedSchema):
     term_years = ma.fields.Integer()
     requested_on = ma.fields.Date(allow_none=True)
     response_due = ma.fields.Date(allow_none=True)
+    response_due_provisional = ma.fields.Boolean(
+        dump_only=True, metadata={"description": PROVISIONAL}
+    )
     response_overdue = ma.fields.Boolean(
         metadata={"description": "The written response is late (集体合同规定 Art 32)."}
     )
@@ -417,6 +428,9 @@ class NegotiationSchema(NegotiationSummarySchema):
     resume_on = ma.fields.Date(allow_none=True)
     dispute_started_on = ma.fields.Date(allow_none=True)
     dispute_due = ma.fields.Date(allow_none=True)
+    dispute_due_provisional = ma.fields.Boolean(
+        dump_only=True, metadata={"description": PROVISIONAL}
+    )
     dispute_extension_days = ma.fields.Integer()
     adjustment_rule = Text()
     pay_day = ma.fields.Integer(allow_none=True)

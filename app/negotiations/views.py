@@ -21,6 +21,7 @@ from app.auth.models import Role
 from app.auth.operations import find_user
 from app.contracts import operations as contract_ops
 from app.db import INTEGER_MAX
+from app.deadlines import due_text
 from app.errors import InvalidInput, NotPermitted, translate
 from app.extensions import db
 from app.forms import show_errors
@@ -336,7 +337,7 @@ def send_request(negotiation_id: int):
         negotiation,
         _(
             "The request was sent; the written response is due on %(due)s.",
-            due=negotiation.response_due.isoformat(),
+            due=due_text(negotiation, "response_due"),
         ),
     )
 
@@ -374,7 +375,7 @@ def escalate(negotiation_id: int):
         negotiation,
         _(
             "Dispute coordination was asked for; it ends on %(due)s.",
-            due=negotiation.dispute_due.isoformat(),
+            due=due_text(negotiation, "dispute_due"),
         ),
     )
 
@@ -441,7 +442,10 @@ def extend_dispute(negotiation_id: int):
     ops.extend_dispute(negotiation, current_user, form.days.data)
     return _done(
         negotiation,
-        _("The dispute coordination now ends on %(due)s.", due=negotiation.dispute_due.isoformat()),
+        _(
+            "The dispute coordination now ends on %(due)s.",
+            due=due_text(negotiation, "dispute_due"),
+        ),
     )
 
 
@@ -546,7 +550,7 @@ def vacate_representative(representative_id: int):
         _(
             "%(name)s has left; refill the seat by %(due)s.",
             name=rep.name,
-            due=rep.refill_due.isoformat(),
+            due=due_text(rep, "refill_due"),
         ),
         "success",
     )

@@ -8,6 +8,7 @@ from email.message import EmailMessage
 
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
@@ -89,6 +90,16 @@ KINDS = {
     "publication_due": _l(
         "%(enterprise)s: the contract “%(subject)s” is to be published to all staff by %(due)s."
     ),
+    # deadlines counted again on a year's official holiday schedule (app.deadlines)
+    "deadline_moved": _l(
+        "%(enterprise)s: “%(deadline)s” of “%(subject)s” was counted again on the official "
+        "holiday schedule and moved from %(old)s to %(new)s."
+    ),
+    "deadline_moved_past": _l(
+        "%(enterprise)s: “%(deadline)s” of “%(subject)s” was counted again on the official "
+        "holiday schedule: %(counted)s instead of %(old)s. That day has passed, so it is due "
+        "today, %(new)s."
+    ),
     "renewal_open": _l(
         "%(enterprise)s: the contract “%(subject)s” ends on %(end)s; either side may now ask "
         "to renew it."
@@ -99,11 +110,16 @@ KINDS = {
 def render(notification: Notification) -> str:
     """The notification in the reader's language; a role code reads as its label."""
     from app.auth.forms import ROLE_LABELS
+    from app.deadlines import provisional_date
 
     template = KINDS.get(notification.kind)
     if template is None:
         return notification.kind
     params = dict(notification.params)
+    for name in params.pop("translate", []):
+        params[name] = _(params[name])
+    for name in params.pop("provisional", []):
+        params[name] = provisional_date(params[name])
     if "role" in params:
         params["role"] = str(ROLE_LABELS.get(params["role"], params["role"]))
     return str(template) % params if params else str(template)

@@ -167,3 +167,30 @@ class HolidaySchedule(db.Model):
             frozenset(map(date.fromisoformat, self.holidays)),
             frozenset(map(date.fromisoformat, self.workdays)),
         )
+
+
+class ProvisionalDeadline(db.Model):
+    """A deadline (期限) counted on a provisional holiday schedule (暂定): how it was counted, so
+    that it is counted again — audited, the parties told if it moves — once that year's official
+    schedule arrives (DESIGN §3). The date itself stays in its object's column (`field`), beside
+    a `<field>_provisional` flag that pages and the API show."""
+
+    __tablename__ = "provisional_deadlines"
+    __table_args__ = (
+        UniqueConstraint("subject_type", "subject_id", "field"),
+        CheckConstraint("days >= 0", "days_not_negative"),
+        CheckConstraint("counting IN ('calendar', 'working')", "counting"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_type: Mapped[str] = mapped_column(String(40))  # the table of the deadline's object
+    subject_id: Mapped[int] = mapped_column(index=True)
+    field: Mapped[str] = mapped_column(String(40))
+    start_on: Mapped[date]
+    days: Mapped[int]
+    counting: Mapped[str] = mapped_column(String(16))
+    due_on: Mapped[date]
+    # The first year the count read on a provisional schedule: it is counted again once that
+    # year's official schedule is known.
+    provisional_year: Mapped[int] = mapped_column(index=True)
+    counted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

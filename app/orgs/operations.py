@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import fields
 
+from flask import has_app_context
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.audit.operations import record
+from app.deadlines import Moved, recount
 from app.errors import InvalidInput, translate
 from app.extensions import db
-from app.orgs.models import Enterprise, HolidaySchedule, Region, WageGuideline
+from app.orgs.models import (
+    Enterprise,
+    HolidaySchedule,
+    ProvisionalDeadline,
+    Region,
+    WageGuideline,
+)
 from workflows import calendar
+from workflows.calendar import YearSchedule
 from workflows.credit_code import credit_code_problem
 from workflows.rules import DAY_COUNTING_MODES, RuleProfile
 
 PROFILE_FIELDS = [f.name for f in fields(RuleProfile)]
-SYNC_EVERY = 30  # seconds
 
 
 def _check_region_values(values: dict) -> None:
@@ -183,9 +190,10 @@ def update_enterprise(enterprise: Enterprise, actor, **values) -> Enterprise:
 
 def set_holiday_schedule(
     year: int, holidays_text: str, workdays_text: str, source: str, actor
-) -> HolidaySchedule:
+) -> list[Moved]:
     """Enter a year's holiday schedule from the State Council's notice (国务院办公厅关于…年部分
-    节假日安排的通知), for a year the calendar package does not know yet."""
+    节假日安排的通知), for a year the calendar package does not know yet, and count again every
+    running deadline that was provisional on it; returns those that moved."""
     holidays, problems = calendar.parse_days(holidays_text)
     if problems:
         raise InvalidInput("holidays", translate(problems[0]))
@@ -216,21 +224,28 @@ def set_holiday_schedule(
         },
     )
     sync_calendar()
-    return row
+    return recount(actor=actor)
 
 
 def holiday_schedules() -> list[HolidaySchedule]:
     return list(db.session.scalars(select(HolidaySchedule).order_by(HolidaySchedule.year)))
 
 
-_synced_at = -SYNC_EVERY
+def provisional_deadline_count() -> int:
+    """How many deadlines wait for an official schedule to be counted again."""
+    return db.session.scalar(select(func.count(ProvisionalDeadline.id)))
+
+
+def published_schedules() -> list[YearSchedule] | None:
+    """The schedules entered here, for the deadline calendar (None outside an application
+    context, where there is no database to read)."""
+    if not has_app_context():
+        return None
+    return [row.schedule for row in holiday_schedules()]
 
 
 def sync_calendar(force: bool = True) -> None:
-    """Give the deadline calendar the schedules entered here. Requests call it unforced: each
-    process reads the (tiny) table at most every SYNC_EVERY seconds."""
-    global _synced_at
-    if not force and time.monotonic() - _synced_at < SYNC_EVERY:
-        return
-    calendar.publish(row.schedule for row in holiday_schedules())
-    _synced_at = time.monotonic()
+    """Give the deadline calendar the schedules entered here now (unforced: only when its copy
+    is older than `calendar.REFRESH_EVERY` seconds). A count that needs a year after the
+    package's reads them by itself; pages that count nothing never touch the table."""
+    calendar.refresh(force=force)

@@ -4,6 +4,7 @@ from dataclasses import asdict
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -300,7 +301,7 @@ def calendar():
         form.year.data = deadline_calendar.covered_years()[-1] + 1
     if form.validate_on_submit():
         try:
-            operations.set_holiday_schedule(
+            moved = operations.set_holiday_schedule(
                 form.year.data,
                 form.holidays.data,
                 form.workdays.data or "",
@@ -315,6 +316,12 @@ def calendar():
                     "The holiday schedule of %(year)d is saved; deadlines in that year now count "
                     "with it.",
                     year=form.year.data,
+                )
+                + " "
+                + ngettext(
+                    "%(num)d provisional deadline moved; its parties were told.",
+                    "%(num)d provisional deadlines moved; their parties were told.",
+                    len(moved),
                 ),
                 "success",
             )
@@ -325,4 +332,5 @@ def calendar():
         schedules=operations.holiday_schedules(),
         package_years=deadline_calendar.PACKAGE_YEARS,
         covered=deadline_calendar.covered_years(),
+        provisional_count=operations.provisional_deadline_count(),
     ), 422 if form.errors else 200

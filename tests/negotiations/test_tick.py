@@ -168,7 +168,8 @@ def test_flask_accord_tick_flags_commits_and_prints_the_counts(
 
     assert result.exit_code == 0, result.output
     assert result.output == (
-        "1 overdue response flagged, 0 overdue refills flagged, 0 overdue disputes flagged, "
+        "0 provisional deadlines moved, 1 overdue response flagged, 0 overdue refills flagged, "
+        "0 overdue disputes flagged, "
         "0 motions closed at their closing time, 0 contracts deemed approved, "
         "0 filing reminders sent, 0 publication reminders sent, 0 renewal windows opened, "
         "0 contracts expired.\n"
@@ -177,7 +178,9 @@ def test_flask_accord_tick_flags_commits_and_prints_the_counts(
     assert n.overdue_flagged_at is not None  # committed, read back from the database
 
     again = runner.invoke(args=["accord", "tick"])
-    assert again.exit_code == 0 and again.output.startswith("0 overdue responses flagged")
+    assert again.exit_code == 0 and again.output.startswith(
+        "0 provisional deadlines moved, 0 overdue responses flagged"
+    )
 
 
 # The thread tests use only `app`: the test's connection-bound session is not for other threads,

@@ -8,7 +8,6 @@ from datetime import date
 import pytest
 
 from workflows import calendar
-from workflows.errors import CalendarNotCovered
 
 HOLIDAYS_2027 = "2027-01-01..2027-01-03\n2027-02-06 至 2027-02-12\n2027-10-01~2027-10-07"
 WORKDAYS_2027 = "2027-02-14\n2027-10-09"
@@ -19,9 +18,9 @@ def admin(make):
     return make.admin(username="fed-admin")
 
 
-def test_a_deadline_in_an_unknown_year_is_an_explicit_error():
-    with pytest.raises(CalendarNotCovered, match="2027"):
-        calendar.deadline(date(2026, 12, 20), 20)
+def test_a_deadline_in_a_year_without_a_schedule_is_provisional():
+    due = calendar.count(date(2026, 12, 20), 20)
+    assert due.on == date(2027, 1, 11) and due.provisional_year == 2027
 
 
 def test_the_admin_enters_a_year_and_deadlines_count_with_it(client, auth, admin):
@@ -52,8 +51,7 @@ def test_a_weekday_worked_in_exchange_is_refused_naming_the_day(client, auth, ad
     )
     assert response.status_code == 422
     assert "2027-02-15 is a weekday" in response.get_data(as_text=True)
-    with pytest.raises(CalendarNotCovered):
-        calendar.is_working_day(date(2027, 3, 1))
+    assert calendar.is_provisional(2027)  # nothing was entered
 
 
 @pytest.mark.parametrize(

@@ -13,12 +13,18 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from workflows.calendar import (
+    Due,
+    YearSchedule,
     add_months,
+    count,
     covered_years,
     days_left,
     deadline,
+    is_provisional,
     is_working_day,
     next_working_day,
+    publish,
+    statutory_schedule,
 )
 from workflows.errors import CalendarNotCovered
 from workflows.rules import CALENDAR_DAYS, WORKING_DAYS
@@ -155,40 +161,120 @@ def test_zero_day_period_ends_on_start_or_next_working_day(counting, start, expe
 
 @pytest.mark.parametrize("counting", [CALENDAR_DAYS, WORKING_DAYS])
 @pytest.mark.parametrize(
-    ("start", "days", "year"),
+    ("start", "year"),
     [
-        (D(2027, 3, 1), 5, 2027),
-        (D(2003, 6, 2), 5, 2003),
-        (D(2003, 12, 30), 5, 2003),  # ends in 2004, but the start is not covered
-        (D(2026, 12, 20), 30, 2027),  # starts in 2026, ends in 2027
+        (D(2003, 6, 2), 2003),
+        (D(2003, 12, 30), 2003),  # ends in 2004, but the start is not covered
+        (D(2101, 1, 3), 2101),
     ],
 )
-def test_uncovered_year_raises(counting, start, days, year):
+def test_a_year_beyond_every_schedule_raises(counting, start, year):
     with pytest.raises(CalendarNotCovered) as raised:
-        deadline(start, days, counting)
-    assert str(raised.value) == f"no holiday schedule is known for {year} (known: 2004–2026)"
-
-
-def test_working_day_count_into_uncovered_year_raises():
-    # Thursday Dec 31 2026 is known; the next working day would be in 2027.
-    with pytest.raises(CalendarNotCovered, match="2027"):
-        deadline(D(2026, 12, 30), 2, WORKING_DAYS)
+        deadline(start, 5, counting)
+    assert str(raised.value) == f"no holiday schedule is known for {year} (known: 2004–2100)"
 
 
 @pytest.mark.parametrize("function", [is_working_day, next_working_day])
-@pytest.mark.parametrize("day", [D(2003, 12, 31), D(2027, 1, 1)])
-def test_uncovered_day_raises(function, day):
+@pytest.mark.parametrize("day", [D(2003, 12, 31), D(2101, 1, 1)])
+def test_a_day_beyond_every_schedule_raises(function, day):
     with pytest.raises(CalendarNotCovered, match=str(day.year)):
         function(day)
 
 
 def test_uncovered_error_message_is_translatable():
     with pytest.raises(CalendarNotCovered) as raised:
-        is_working_day(D(2027, 1, 4))
+        is_working_day(D(2101, 1, 4))
     assert raised.value.message.template == (
         "no holiday schedule is known for %(year)d (known: %(first)d–%(last)d)"
     )
-    assert raised.value.message.params == {"year": 2027, "first": 2004, "last": 2026}
+    assert raised.value.message.params == {"year": 2101, "first": 2004, "last": 2100}
+
+
+# Provisional years (暂定): the statutory holidays of 《全国年节及纪念日放假办法》 (2024) alone.
+# 2027: 春节 is 6 February (除夕 the 5th), 清明 5 April, 端午 9 June, 中秋 15 September.
+# 2031: 春节 23 January (除夕 the 22nd), 清明 5 April, 端午 24 June, 中秋 1 October — the same
+# day as 国庆节, so the year has 12 holidays, not 13 (no day is added without the notice).
+STATUTORY_2027 = {
+    D(2027, 1, 1),
+    D(2027, 2, 5),
+    D(2027, 2, 6),
+    D(2027, 2, 7),
+    D(2027, 2, 8),
+    D(2027, 4, 5),
+    D(2027, 5, 1),
+    D(2027, 5, 2),
+    D(2027, 6, 9),
+    D(2027, 9, 15),
+    D(2027, 10, 1),
+    D(2027, 10, 2),
+    D(2027, 10, 3),
+}
+
+
+def test_a_provisional_year_has_the_statutory_holidays_and_no_adjusted_days():
+    schedule = statutory_schedule(2027)
+    assert schedule.holidays == STATUTORY_2027
+    assert schedule.workdays == frozenset()
+
+
+def test_mid_autumn_on_national_day_is_one_holiday_not_two():
+    holidays = statutory_schedule(2031).holidays
+    assert {D(2031, 1, 22), D(2031, 1, 25), D(2031, 6, 24), D(2031, 10, 1)} <= holidays
+    assert len(holidays) == 12
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_the_statutory_days_are_official_holidays_in_the_years_the_package_knows(year):
+    # The 2024 revision applies from 2025; the package has the State Council's schedules.
+    assert not any(is_working_day(day) for day in statutory_schedule(year).holidays)
+
+
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        (D(2027, 1, 1), False),  # 元旦 (Friday)
+        (D(2027, 1, 4), True),
+        (D(2027, 2, 5), False),  # 除夕 (Friday)
+        (D(2027, 2, 9), True),  # Tuesday after the statutory days: no bridging day assumed
+        (D(2027, 2, 20), False),  # a plain Saturday: no worked weekend assumed
+        (D(2035, 10, 3), False),
+    ],
+)
+def test_working_days_in_a_provisional_year(day, working):
+    assert is_working_day(day) is working
+    assert is_provisional(day.year)
+
+
+@pytest.mark.parametrize(
+    ("start", "days", "counting", "due", "provisional_year"),
+    [
+        # 20 days from Sunday 2026-12-20 is Saturday 2027-01-09 → Monday 2027-01-11.
+        (D(2026, 12, 20), 20, CALENDAR_DAYS, D(2027, 1, 11), 2027),
+        # Thursday 2026-12-31 is the first working day; 元旦 and the weekend follow.
+        (D(2026, 12, 30), 2, WORKING_DAYS, D(2027, 1, 4), 2027),
+        # Ends in 2026: nothing provisional was read.
+        (D(2026, 12, 1), 5, CALENDAR_DAYS, D(2026, 12, 7), None),
+        (D(2031, 9, 29), 2, CALENDAR_DAYS, D(2031, 10, 6), 2031),  # 中秋 and 国庆, then Sat–Sun
+    ],
+)
+def test_count_says_whether_it_read_a_provisional_year(
+    start, days, counting, due, provisional_year
+):
+    counted = count(start, days, counting)
+    assert counted == Due(due, start, days, counting, provisional_year)
+    assert counted.provisional is (provisional_year is not None)
+
+
+def test_a_published_schedule_makes_the_count_official():
+    official = YearSchedule(2027, STATUTORY_2027 | {D(2027, 1, 11)}, frozenset({D(2027, 2, 20)}))
+    publish([official])
+    try:
+        assert count(D(2026, 12, 20), 20) == Due(D(2027, 1, 12), D(2026, 12, 20), 20, "calendar")
+        assert is_working_day(D(2027, 2, 20)) and not is_provisional(2027)
+        assert covered_years() == range(2004, 2028)
+        assert is_provisional(2028)
+    finally:
+        publish([])
 
 
 def test_covered_years():
@@ -257,3 +343,15 @@ def test_deadline_is_a_working_day_no_earlier_than_start_plus_days(start, days, 
         assert not any(
             is_working_day(start + timedelta(days=n)) for n in range(days, (due - start).days)
         )
+
+
+@settings(database=None)
+@given(
+    start=st.dates(min_value=D(2026, 10, 1), max_value=D(2036, 12, 31)),
+    days=st.integers(min_value=0, max_value=60),
+    counting=st.sampled_from([CALENDAR_DAYS, WORKING_DAYS]),
+)
+def test_any_date_ten_years_ahead_has_a_deadline_marked_by_its_years(start, days, counting):
+    counted = count(start, days, counting)
+    assert is_working_day(counted.on) and counted.on >= start + timedelta(days=days)
+    assert counted.provisional is (counted.on.year > 2026)

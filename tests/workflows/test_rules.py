@@ -192,7 +192,7 @@ def test_a_representative_sits_on_the_union_or_the_employer_side():
     ],
 )
 def test_response_deadline(received_on, profile, expected):
-    assert response_deadline(received_on, profile) == expected
+    assert response_deadline(received_on, profile).on == expected
 
 
 @pytest.mark.parametrize(
@@ -203,7 +203,7 @@ def test_response_deadline(received_on, profile, expected):
     ],
 )
 def test_refill_deadline(vacated_on, expected):
-    assert refill_deadline(vacated_on, NATIONAL) == expected
+    assert refill_deadline(vacated_on, NATIONAL).on == expected
 
 
 @pytest.mark.parametrize(
@@ -214,7 +214,7 @@ def test_refill_deadline(vacated_on, expected):
     ],
 )
 def test_dispute_deadline(extension_days, expected):
-    assert dispute_deadline(date(2026, 9, 1), NATIONAL, extension_days) == expected
+    assert dispute_deadline(date(2026, 9, 1), NATIONAL, extension_days).on == expected
 
 
 @pytest.mark.parametrize("extension_days", [-1, 16])
