@@ -46,7 +46,9 @@ class DemoRegion:
     english: str
     officer: str  # username of the region's labour officer
     minimum_wage_fen: int
-    guidelines: dict[int, tuple[int, int, int]]  # year -> (lower, base, upper) in basis points
+    # The sample wage guidelines (lower, base, upper in basis points) of last year and this year,
+    # whatever year the demo is loaded in.
+    guidelines: tuple[tuple[int, int, int], tuple[int, int, int]]
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ REGIONS = [
         english="Hailing",
         officer="officer-hailing",
         minimum_wage_fen=2490_00,
-        guidelines={2025: (300, 500, 700), 2026: (250, 450, 650)},
+        guidelines=((300, 500, 700), (250, 450, 650)),
     ),
     DemoRegion(
         code="taizhou-jingjiang",
@@ -83,7 +85,7 @@ REGIONS = [
         english="Jingjiang",
         officer="officer-jingjiang",
         minimum_wage_fen=2260_00,
-        guidelines={2025: (300, 500, 700), 2026: (300, 480, 660)},
+        guidelines=((300, 500, 700), (300, 480, 660)),
     ),
 ]
 
@@ -605,7 +607,7 @@ def seed_demo() -> bool:
         region = create_region(
             spec.code, spec.name, spec.minimum_wage_fen, admin, minimum_wage_note=SAMPLE_WAGE_NOTE
         )
-        for year, (lower, base, upper) in spec.guidelines.items():
+        for year, (lower, base, upper) in enumerate(spec.guidelines, start=clock.today().year - 1):
             set_guideline(region, year, lower, base, upper, admin)
         _quick_user(
             spec.officer,

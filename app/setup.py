@@ -1,6 +1,6 @@
 """Wiring: extensions, blueprints, request hooks and security headers."""
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -139,7 +139,10 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if current_user.is_authenticated and not request.path.startswith("/static/"):
+        # The user this request loaded, if any: loading one here could fail a second time where
+        # the request's own load failed (a database without its tables).
+        user = g.get("_login_user")
+        if user is not None and user.is_authenticated and not request.path.startswith("/static/"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
