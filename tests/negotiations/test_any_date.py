@@ -54,9 +54,7 @@ def test_a_negotiation_goes_from_request_to_agreed_draft_on_any_date(today, worl
         world.enterprise, union[0], subject=f"{today.year}年度能级工资", term_years=2, topics="工资"
     )
     ops.send_request(n, union[0])
-    assert n.requested_on == today and n.response_due_provisional == (
-        n.response_due.year > 2026
-    )
+    assert n.requested_on == today and n.response_due_provisional == (n.response_due.year > 2026)
     ops.accept_request(n, employer[0], "绩效工资")
     for side, people in (("union", union), ("employer", employer)):
         for i, person in enumerate(people):
