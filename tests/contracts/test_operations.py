@@ -384,18 +384,20 @@ def test_ratify_helper_builds_one_contract_per_negotiation(make, walk):
     assert contract.motion.negotiation_id == contract.negotiation_id
 
 
-def test_a_contract_the_tick_cannot_deem_approved_yet_holds_back_nothing_else(deal, caplog):
+def test_a_contract_deemed_approved_at_the_year_end_gets_a_provisional_publication_deadline(
+    deal,
+):
     """Deemed approved on 31 December 2026, its publication deadline falls in 2027, whose holiday
-    schedule nobody has entered: that contract waits for it, logged, and the tick goes on."""
+    schedule nobody has entered: counted on the statutory holidays, and counted again — moved,
+    audited — when the schedule arrives."""
     contract = signed_and_filed(deal, date(2026, 12, 15))
     assert contract.review_due == date(2026, 12, 30)
-    lines = run_tick(date(2026, 12, 31))  # no exception: nothing else is rolled back
-    assert "0 contracts deemed approved" in lines
-    assert contract.state == "filed"
-    assert "could not deem contract" in caplog.text and "2027" in caplog.text
-    set_holiday_schedule(2027, "2027-01-01", "", "test data: New Year's Day only", None)
+    assert "1 contract deemed approved" in run_tick(date(2026, 12, 31))
+    assert (contract.state, contract.decision) == ("effective", "deemed_approved")
+    assert contract.publication_due == date(2027, 1, 5) and contract.publication_due_provisional
     try:
-        run_tick(date(2026, 12, 31))
+        moved = set_holiday_schedule(2027, "2027-01-01..2027-01-05", "", "test data", None)
     finally:
         calendar.publish([])
-    assert (contract.state, contract.decision) == ("effective", "deemed_approved")
+    assert [(m.old, m.due) for m in moved] == [(date(2027, 1, 5), date(2027, 1, 6))]
+    assert contract.publication_due == date(2027, 1, 6) and not contract.publication_due_provisional
