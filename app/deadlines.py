@@ -125,7 +125,13 @@ def recount(today: date | None = None, actor=None) -> list[Moved]:
         if calendar.is_provisional(row.provisional_year):
             continue  # a later year was entered before this one (published with a gap)
         kind = KINDS.get((row.subject_type, row.field))
-        obj = kind and db.session.get(kind.model, row.subject_id, with_for_update=True)
+        obj = kind and db.session.get(
+            kind.model, row.subject_id, with_for_update=True, populate_existing=True
+        )
+        # Read again under the lock: a tick on another server may have counted it meanwhile.
+        row = db.session.get(ProvisionalDeadline, row.id, populate_existing=True)
+        if row is None:
+            continue
         if obj is None or not kind.running(obj):
             db.session.delete(row)  # its stage has passed: nothing to count any more
             continue

@@ -221,3 +221,22 @@ def test_every_provisional_column_has_a_declared_deadline():
 
 def test_calendar_covers_ten_years_ahead_of_the_package():
     assert calendar.PACKAGE_YEARS[-1] + 10 <= calendar.PROVISIONAL_UNTIL
+
+
+def test_a_newer_calendar_package_is_counted_again_at_the_next_tick(sent, monkeypatch):
+    # As if a new chinese-calendar release knew 2027, with Monday 2027-01-11 off.
+    official = calendar.statutory_schedule(2027).holidays | {date(2027, 1, 11)}
+    package_is_workday = calendar.chinese_calendar.is_workday
+
+    def is_workday(day):
+        if day.year == 2027:
+            return day.weekday() < 5 and day not in official
+        return package_is_workday(day)
+
+    monkeypatch.setattr(calendar, "PACKAGE_YEARS", range(2004, 2028))
+    monkeypatch.setattr(calendar.chinese_calendar, "is_workday", is_workday)
+    on(monkeypatch, date(2026, 12, 28))
+    assert run_tick()[0] == "1 provisional deadline moved"
+    db.session.expire_all()
+    assert sent.response_due == date(2027, 1, 12) and not sent.response_due_provisional
+    assert run_tick()[0] == "0 provisional deadlines moved"  # once, not at every tick
