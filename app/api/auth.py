@@ -104,6 +104,7 @@ def create_user(data):
         data.pop("password"),
         region=region,
         actor=current_user,
+        set_by_someone_else=True,
         **data,
     )
 

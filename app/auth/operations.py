@@ -23,7 +23,7 @@ from app.auth.models import (
     User,
 )
 from app.db import utcnow
-from app.errors import Conflict, InvalidInput
+from app.errors import Conflict, InvalidInput, NotPermitted
 from app.extensions import db
 from app.notifications.operations import notify
 
@@ -66,7 +66,10 @@ def create_user(
     region=None,
     locale: str = "zh",
     actor: User | None = None,
+    set_by_someone_else: bool = False,
 ) -> User:
+    """A new account; `set_by_someone_else` when an administrator chose the password, which the
+    person then must replace with their own at their first sign-in."""
     username = username.strip()
     if not username:
         raise InvalidInput("username", _("A username is required."))
@@ -85,6 +88,7 @@ def create_user(
         locale=locale,
     )
     user.set_password(password)
+    user.must_change_password = set_by_someone_else
     db.session.add(user)
     db.session.flush()
     record(user, "user_created", actor, data={"username": username, "global_role": global_role})
@@ -144,7 +148,10 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     if not user.check_password(current_password):
         raise InvalidInput("current_password", _("The current password is wrong."))
     _check_password_strength(new_password, "new_password")
+    if new_password == current_password:
+        raise InvalidInput("new_password", _("Choose a new password, not the current one."))
     user.set_password(new_password)
+    user.must_change_password = False
     key = signing_key_in_use(user)
     if key is not None:
         try:
@@ -162,19 +169,43 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
 def reset_password(user: User, new_password: str, actor: User) -> None:
     """An administrator sets a new password (the user is told in their inbox).
 
-    The old signing key cannot be unlocked without the old password: it is retired and a new
-    key and certificate are issued under the new password. Signatures made with the old key
-    stay valid: its certificate was valid when they were made."""
+    A signing key must only ever be usable by its holder (电子签名法 Art 13): the old key, which
+    the new password cannot open, is retired, and no new one is issued until the person has set a
+    password only they know — they must, at their next sign-in. Their API tokens are revoked.
+    Signatures made with the old key stay valid: its certificate was valid when they were made."""
     _check_password_strength(new_password)
     user.set_password(new_password)
+    user.must_change_password = True
     old = signing_key_in_use(user)
     if old is not None:
         old.retired_at = utcnow()
-        db.session.flush()
-        issue_signing_key(user, new_password)
+    revoked = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    for token in revoked:
+        token.revoked_at = utcnow()
     db.session.flush()
-    record(user, "password_reset", actor)
+    record(
+        user,
+        "password_reset",
+        actor,
+        data={
+            "signing_key_retired": old.fingerprint_sha256 if old is not None else None,
+            "tokens_revoked": len(revoked),
+        },
+    )
     notify([user], "password_reset")
+
+
+def require_own_password(user: User) -> None:
+    """Refuse what needs a password only the person knows (signing) while someone else's is set."""
+    if user.must_change_password:
+        raise NotPermitted(
+            _(
+                "Your password was set by an administrator. Set a password only you know "
+                "(Profile → Change password) first: your signing key is issued only then."
+            )
+        )
 
 
 # --- signing keys (签名密钥) and this deployment's CA ---------------------------------------------
@@ -241,6 +272,7 @@ def unlocked_signing_key(user: User, password: str) -> tuple[SigningKey, object]
     """The user's key in use and its private key, opened with their password (checked by the
     caller); issued now when they have none yet, theirs was made under an earlier password, or
     its certificate has expired (a signature made with it would not be trusted)."""
+    require_own_password(user)
     key = signing_key_in_use(user)
     if key is not None and key.not_after <= clock.now():
         key.retired_at = utcnow()

@@ -91,6 +91,28 @@ def login():
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
 
 
+# While someone else's password is set, only these pages are open: the one to set one's own.
+OPEN_UNTIL_OWN_PASSWORD = {"auth.profile", "auth.change_password", "auth.logout", "static"}
+
+
+@bp.before_app_request
+def own_password_first():
+    """A person whose password an administrator set goes to set their own before anything else
+    (the API refuses their tokens: a reset revokes them, and new ones are made on that page)."""
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and not request.path.startswith("/api/")
+        and request.endpoint not in OPEN_UNTIL_OWN_PASSWORD
+    ):
+        flash(
+            _("Your password was set by an administrator: set a password only you know first."),
+            "error",
+        )
+        return redirect(url_for("auth.profile"))
+    return None
+
+
 @bp.post("/logout")
 @login_required
 def logout():
@@ -205,6 +227,7 @@ def new_user():
                     global_role=form.global_role.data or None,
                     region=_region_choice(form.region_id.data),
                     actor=current_user,
+                    set_by_someone_else=True,
                 )
             except InvalidInput as exc:
                 show_errors(form, exc)

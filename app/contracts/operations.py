@@ -325,6 +325,7 @@ def sign(
     side = chief_side(actor, contract)
     if side is None:
         raise NotPermitted(_("Only the chief representative of a side signs the contract."))
+    auth_operations.require_own_password(actor)
     if contract.signature(side) is not None:
         raise Conflict(_("Your side has signed this contract already."))
     if contract.state not in ("drafted", "signing"):

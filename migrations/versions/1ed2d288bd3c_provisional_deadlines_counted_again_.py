@@ -40,17 +40,14 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_provisional_deadlines_provisional_year'), ['provisional_year'], unique=False)
         batch_op.create_index(batch_op.f('ix_provisional_deadlines_subject_id'), ['subject_id'], unique=False)
 
-    with op.batch_alter_table('contracts', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('filing_due_provisional', sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.add_column(sa.Column('review_due_provisional', sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.add_column(sa.Column('publication_due_provisional', sa.Boolean(), server_default=sa.false(), nullable=False))
-
-    with op.batch_alter_table('negotiations', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('response_due_provisional', sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.add_column(sa.Column('dispute_due_provisional', sa.Boolean(), server_default=sa.false(), nullable=False))
-
-    with op.batch_alter_table('representatives', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('refill_due_provisional', sa.Boolean(), server_default=sa.false(), nullable=False))
+    # Plain ADD COLUMNs: SQLite's batch mode would copy and drop each table, which the other
+    # tables' foreign keys refuse once there is data.
+    op.add_column('contracts', sa.Column('filing_due_provisional', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('contracts', sa.Column('review_due_provisional', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('contracts', sa.Column('publication_due_provisional', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('negotiations', sa.Column('response_due_provisional', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('negotiations', sa.Column('dispute_due_provisional', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('representatives', sa.Column('refill_due_provisional', sa.Boolean(), server_default=sa.false(), nullable=False))
 
     # ### end Alembic commands ###
 

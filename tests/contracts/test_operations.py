@@ -189,15 +189,17 @@ def test_a_changed_password_re_encrypts_the_key_and_the_chief_still_signs(deal):
     assert contract.signature("union").signing_key_id == key.id
 
 
-def test_after_an_admin_reset_a_new_certificate_and_old_signatures_stay_valid(deal, make):
+def test_after_an_admin_reset_the_key_is_retired_and_old_signatures_stay_valid(deal, make):
     sign_both(deal.contract, deal.union_chief, deal.employer_chief)
     old = auth_ops.signing_key_in_use(deal.union_chief)
     admin = make.user(global_role="federation_admin")
     auth_ops.reset_password(deal.union_chief, "reset-by-admin-7", admin)
-    new = auth_ops.signing_key_in_use(deal.union_chief)
-    assert new.id != old.id and old.retired_at is not None
-    assert new.fingerprint_sha256 != old.fingerprint_sha256
+    assert old.retired_at is not None
+    assert auth_ops.signing_key_in_use(deal.union_chief) is None  # none under the admin's password
     assert verify_contract_pdf(deal.contract.latest.pdf, ca_pem()).valid
+    auth_ops.change_password(deal.union_chief, "reset-by-admin-7", "mine-alone-9")
+    new, _private = auth_ops.unlocked_signing_key(deal.union_chief, "mine-alone-9")
+    assert new.fingerprint_sha256 != old.fingerprint_sha256
     in_use = db.session.scalars(
         sa.select(SigningKey).where(
             SigningKey.user_id == deal.union_chief.id, SigningKey.retired_at.is_(None)
