@@ -7,12 +7,13 @@ it sees the motion closed. So a vote racing the close is counted or refused, nev
 
 from __future__ import annotations
 
+import random
 from datetime import date, datetime
 from functools import cache
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
@@ -421,7 +422,7 @@ def close_voting(motion: Motion, actor: User | None, now: datetime | None = None
     congress = motion.session.congress
     _transition(motion, "close_voting", actor, congress.enterprise_id)
     motion.closed_at = now or clock.now()
-    ballots = list(db.session.scalars(select(Ballot).where(Ballot.motion_id == motion.id)))
+    ballots = _reshuffle_ballots(motion)
     participants = list(
         db.session.scalars(
             select(Participation.delegate_id).where(Participation.motion_id == motion.id)
@@ -474,6 +475,26 @@ def close_voting(motion: Motion, actor: User | None, now: datetime | None = None
         if motion.negotiation.state == "ratified":
             contract_operations.create_contract(motion.negotiation, motion)
     return result
+
+
+def _reshuffle_ballots(motion: Motion) -> list[Ballot]:
+    """Write the motion's ballots again, in a random order and under new random ids, and drop the
+    rows written while voting: nothing stored after the close — row order, SQLite's rowid,
+    PostgreSQL's ctid and xmin, an id seen during the vote — links a ballot to its voter's
+    participation (DESIGN §4). What this cannot hide is said in README's security model."""
+    db.session.flush()
+    table = Ballot.__table__
+    rows = [
+        dict(r._mapping)
+        for r in db.session.execute(select(table).where(table.c.motion_id == motion.id))
+    ]
+    random.SystemRandom().shuffle(rows)
+    db.session.execute(delete(table).where(table.c.motion_id == motion.id))
+    for row in rows:
+        row["ballot_id"] = new_ballot_id()
+    if rows:
+        db.session.execute(table.insert(), rows)
+    return list(db.session.scalars(select(Ballot).where(Ballot.motion_id == motion.id)))
 
 
 def seal_intact(motion: Motion) -> bool:

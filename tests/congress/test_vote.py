@@ -1,6 +1,8 @@
 """The vote: quorum and majority at their edges, every refusal, secrecy, the seal, and the
 result of a contract draft going back to its negotiation."""
 
+import json
+
 import pytest
 import sqlalchemy as sa
 
@@ -164,3 +166,34 @@ def test_a_draft_with_a_failed_item_goes_back_to_the_talks_marked(make, walk):
     from app.negotiations.operations import draft_items
 
     assert [i.failed for i in draft_items(negotiation)] == [False, True, False, False]
+
+
+def _stored_ballots(motion) -> list[dict]:
+    """The answers as the rows lie in the file: SQLite's rowid, PostgreSQL's ctid (what a copy
+    of the database shows)."""
+    order = "ctid" if db.session.get_bind().dialect.name == "postgresql" else "rowid"
+    rows = db.session.execute(
+        sa.text(f"SELECT answers FROM ballots WHERE motion_id = :m ORDER BY {order}"),
+        {"m": motion.id},
+    )
+    return [a if isinstance(a, dict) else json.loads(a) for (a,) in rows]
+
+
+def test_after_the_close_no_stored_order_links_a_ballot_to_its_voter(sitting):
+    motion = open_motion(sitting)
+    choices = ["yes", "no", "abstain"]
+    patterns = [(a, b, c) for a in choices for b in choices for c in choices][:20]
+    for user, pattern in zip(sitting.delegates[:20], patterns, strict=True):
+        ops.cast_ballot(motion, user, {n: answer for n, answer in enumerate(pattern, start=1)})
+    voted = [{str(n): a for n, a in enumerate(p, start=1)} for p in patterns]
+    stored = _stored_ballots(motion)
+    assert stored == voted  # while voting, storage order is voting order: the leak closed below
+    ids_while_voting = set(db.session.scalars(sa.select(Ballot.ballot_id)))
+
+    ops.close_voting(motion, sitting.secretary)
+
+    stored = _stored_ballots(motion)
+    assert sorted(map(str, stored)) == sorted(map(str, voted))  # the same ballots…
+    assert stored != voted  # …in another order (1 chance in 20! to be the same)
+    assert not ids_while_voting & set(db.session.scalars(sa.select(Ballot.ballot_id)))
+    assert ops.seal_intact(motion)
