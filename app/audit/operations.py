@@ -17,6 +17,7 @@ log = logging.getLogger("accord.audit")
 # How each action reads in a history list; a domain adds its own actions here.
 ACTION_LABELS = {
     "holiday_schedule_set": _l("Holiday schedule entered"),
+    "signed_out": _l("Signed out everywhere"),
     "deadline_recounted": _l("Deadline counted again on the official holiday schedule"),
     "user_created": _l("User created"),
     "user_updated": _l("User updated"),

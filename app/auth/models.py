@@ -69,6 +69,9 @@ class User(UserMixin, db.Model):
     # the person must set one only they know before anything else, and no signing key is issued
     # under it (电子签名法 Art 13: 电子签名制作数据仅归电子签名人控制).
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Part of every session's and remember cookie's user id: raised to end them all at once
+    # (sign-out, a password change or reset), which a signed cookie cannot be otherwise.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -77,6 +80,14 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+    def get_id(self) -> str:
+        """The id flask-login keeps in the session and the remember cookie."""
+        return f"{self.id}.{self.session_epoch}"
+
+    def end_sessions(self) -> None:
+        """End every session and remember cookie of this person (from the next request)."""
+        self.session_epoch += 1
 
     @property
     def is_active(self) -> bool:

@@ -152,6 +152,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
         raise InvalidInput("new_password", _("Choose a new password, not the current one."))
     user.set_password(new_password)
     user.must_change_password = False
+    user.end_sessions()
     key = signing_key_in_use(user)
     if key is not None:
         try:
@@ -176,6 +177,7 @@ def reset_password(user: User, new_password: str, actor: User) -> None:
     _check_password_strength(new_password)
     user.set_password(new_password)
     user.must_change_password = True
+    user.end_sessions()
     old = signing_key_in_use(user)
     if old is not None:
         old.retired_at = utcnow()
@@ -195,6 +197,13 @@ def reset_password(user: User, new_password: str, actor: User) -> None:
         },
     )
     notify([user], "password_reset")
+
+
+def end_sessions(user: User) -> None:
+    """Sign the person out everywhere: every session and remember cookie (sign-out)."""
+    user.end_sessions()
+    db.session.flush()
+    record(user, "signed_out", user)
 
 
 def require_own_password(user: User) -> None:

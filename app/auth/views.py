@@ -45,8 +45,14 @@ login_manager.login_message = None
 def load_user(user_id: str):
     if request.path.startswith("/api/"):
         return None  # the API authenticates by bearer token only, never by cookie
+    # "id.epoch": a session from before a sign-out or a password change has an older epoch.
+    user_id, _dot, epoch = user_id.partition(".")
+    if not (user_id.isdigit() and epoch.isdigit()):
+        return None
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active or user.session_epoch != int(epoch):
+        return None
+    return user
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -116,6 +122,7 @@ def own_password_first():
 @bp.post("/logout")
 @login_required
 def logout():
+    operations.end_sessions(current_user)
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
@@ -158,7 +165,14 @@ def change_password():
         except InvalidInput as exc:
             show_errors(password_form, exc)
         else:
-            flash(_("Your password is changed."), "success")
+            login_user(current_user._get_current_object())  # this session goes on, the others end
+            flash(
+                _(
+                    "Your password is changed; your other sessions are signed out. Your API "
+                    "tokens still work: revoke them under API access if you need to."
+                ),
+                "success",
+            )
             return redirect(url_for("auth.profile"))
     return render_template("auth/profile.html", form=form, password_form=password_form), 422
 

@@ -23,7 +23,7 @@ def get_contract_or_404(contract_id: int, user) -> Contract:
 failed_signing_attempts = limiter.shared_limit(
     lambda: current_app.config["SIGNING_RATE_LIMIT"],
     scope="contract-signing",
-    key_func=lambda: f"signer|{current_user.get_id()}",
+    key_func=lambda: f"signer|{current_user.id}",
     methods=["POST"],
     deduct_when=lambda response: response.status_code == 422,
     error_message=lambda: _(
