@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from functools import cache
 
 from flask import current_app
@@ -125,6 +126,8 @@ def update_user(
         setattr(user, key, value)
     user.region = region
     db.session.flush()
+    if before["active"] and not active:
+        _part_ended(user, None, actor)
     changed = {k: [before[k], v] for k, v in changes.items() if before[k] != v}
     record(user, "user_updated", actor, data={"changed": changed})
     return user
@@ -327,6 +330,16 @@ def add_membership(user: User, enterprise, role: str, actor: User) -> Membership
     return membership
 
 
+# Called when a person's part in an enterprise ends — (user, enterprise id or None for all,
+# actor) — by the domains that hang something on it (the congress: a delegate's standing).
+PART_ENDED: list[Callable[[User, int | None, User | None], None]] = []
+
+
+def _part_ended(user: User, enterprise_id: int | None, actor: User | None) -> None:
+    for listener in PART_ENDED:
+        listener(user, enterprise_id, actor)
+
+
 def remove_membership(membership: Membership, actor: User) -> None:
     enterprise, user = membership.enterprise, membership.user
     if membership.role == Role.UNION_REP and enterprise.union_chair_id == user.id:
@@ -341,6 +354,8 @@ def remove_membership(membership: Membership, actor: User) -> None:
         actor,
         data={"user_id": user.id, "username": user.username, "role": membership.role},
     )
+    if Role.DELEGATE not in user.roles_in(enterprise.id):
+        _part_ended(user, enterprise.id, actor)
 
 
 def create_token(user: User, name: str) -> tuple[ApiToken, str]:

@@ -749,6 +749,31 @@ def deactivate_delegate(delegate: Delegate, actor: User | None) -> None:
     )
 
 
+def end_delegate_standing(user: User, enterprise_id: int | None, actor: User | None) -> None:
+    """A person no longer a member (or no longer active) is no longer a delegate: their votes
+    not yet cast are refused and they leave the quorum base of what opens next; a motion open
+    now keeps the entitlement it snapshotted when it opened (DESIGN §4)."""
+    query = select(Delegate).where(Delegate.user_id == user.id, Delegate.active)
+    if enterprise_id is not None:
+        query = query.join(Congress).where(Congress.enterprise_id == enterprise_id)
+    for delegate in db.session.scalars(query).all():
+        delegate.active = False
+        db.session.flush()
+        record(
+            delegate.congress,
+            "delegate_deactivated",
+            actor,
+            data={
+                "delegate_id": delegate.id,
+                "employee_no": delegate.employee_no,
+                "reason": "membership_ended",
+            },
+        )
+
+
+auth_operations.PART_ENDED.append(end_delegate_standing)
+
+
 def reactivate_delegate(delegate: Delegate, actor: User | None) -> None:
     """Put a deactivated delegate back on the active roster (恢复代表资格), with the delegate
     role if they lost it, as `add_delegate` gives it.
