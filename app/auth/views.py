@@ -71,13 +71,27 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _login_key() -> str:
-    return f"{request.remote_addr}|{(request.form.get('username') or '').strip().lower()}"
+def _login_address_limit() -> str:
+    return current_app.config["LOGIN_ADDRESS_RATE_LIMIT"]
+
+
+def _login_username() -> str:
+    return f"login-user|{(request.form.get('username') or '').strip().lower()}"
+
+
+def _login_address() -> str:
+    # The client's address as ProxyFix read it from the trusted proxies (TRUSTED_PROXIES).
+    return f"login-address|{request.remote_addr}"
+
+
+def _failed(response) -> bool:
+    """Only failed sign-ins count: a congress behind one NAT signs in without limit."""
+    return response.status_code != 302
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_login_key)
-@limiter.limit(lambda: "50 per minute", methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_login_username, deduct_when=_failed)
+@limiter.limit(_login_address_limit, methods=["POST"], key_func=_login_address, deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("orgs.home"))

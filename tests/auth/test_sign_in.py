@@ -63,7 +63,7 @@ def test_sign_out_needs_a_post_and_ends_the_session(client, make, auth):
     assert client.get("/profile").status_code == 302
 
 
-def test_login_is_rate_limited_per_address_and_username(app, client, make):
+def test_failed_sign_ins_are_limited_per_username(app, client, make):
     make.user("li.ming")
     limit = int(app.config["LOGIN_RATE_LIMIT"].split()[0])
     for _ in range(limit):
@@ -75,6 +75,74 @@ def test_login_is_rate_limited_per_address_and_username(app, client, make):
     make.user("wang.fang")
     response = client.post("/login", data={"username": "wang.fang", "password": PASSWORD})
     assert response.status_code == 302
+
+
+def test_the_username_limit_holds_from_another_address(app, client, make):
+    make.user("li.ming")
+    limit = int(app.config["LOGIN_RATE_LIMIT"].split()[0])
+    for n in range(limit):
+        client.post(
+            "/login",
+            data={"username": "li.ming", "password": "wrong"},
+            environ_base={"REMOTE_ADDR": f"10.0.0.{n}"},
+        )
+    response = client.post(
+        "/login",
+        data={"username": "li.ming", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.9.9.9"},
+    )
+    assert response.status_code == 429
+
+
+def test_a_congress_behind_one_address_signs_in_without_a_limit(app, make):
+    # Twice the per-address budget of failures, all successful, from one NAT address.
+    budget = int(app.config["LOGIN_ADDRESS_RATE_LIMIT"].split()[0])
+    users = [make.user(f"delegate{n}") for n in range(budget * 2)]
+    for user in users:
+        browser = app.test_client()
+        answer = browser.post("/login", data={"username": user.username, "password": PASSWORD})
+        assert answer.status_code == 302, user.username
+
+
+def test_failures_from_one_address_are_limited_across_usernames(app, client, make, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_ADDRESS_RATE_LIMIT", "3 per minute")
+    for n in range(3):
+        client.post("/login", data={"username": f"guess{n}", "password": "x"})
+    make.user("li.ming")
+    assert (
+        client.post("/login", data={"username": "li.ming", "password": PASSWORD}).status_code == 429
+    )
+
+
+def test_behind_a_trusted_proxy_the_clients_address_counts(make, db_session):
+    from app import create_app
+    from app.config import TestingConfig
+    from app.extensions import db
+
+    config = type(
+        "C",
+        (TestingConfig,),
+        {
+            "TRUSTED_PROXIES": 1,
+            "LOGIN_ADDRESS_RATE_LIMIT": "2 per minute",
+            "WTF_CSRF_ENABLED": False,
+            "SQLALCHEMY_DATABASE_URI": db.engine.url,
+        },
+    )
+    proxied = create_app(config).test_client()
+    for n in range(2):
+        proxied.post(
+            "/login",
+            data={"username": f"guess{n}", "password": "x"},
+            headers={"X-Forwarded-For": "203.0.113.7"},
+        )
+    make.user("li.ming")
+    other_client = proxied.post(
+        "/login",
+        data={"username": "li.ming", "password": PASSWORD},
+        headers={"X-Forwarded-For": "203.0.113.8"},
+    )
+    assert other_client.status_code == 302  # another client behind the same proxy
 
 
 def test_form_post_without_csrf_token_is_refused(app, client, make, monkeypatch):
