@@ -49,6 +49,8 @@ class Config:
     REMEMBER_COOKIE_DURATION = timedelta(days=14)  # flask-login's default is a year
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 10 * 1024 * 1024))
 
+    # scrypt's cost for the signing keys and the CA key at rest (app.auth.keys); tests lower it.
+    KEY_SCRYPT_LOG2_N = int(os.environ.get("KEY_SCRYPT_LOG2_N", "17"))
     # werkzeug's password hashing; tests use a cheap method to stay fast.
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
 
@@ -102,6 +104,7 @@ class TestingConfig(Config):
     SECRET_KEY = "test-secret-key"
     SQLALCHEMY_DATABASE_URI = os.environ.get("ACCORD_TEST_DATABASE_URL") or "sqlite://"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    KEY_SCRYPT_LOG2_N = 14
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = None
     TICK_EVERY = 0

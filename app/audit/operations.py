@@ -100,6 +100,7 @@ ACTION_LABELS = {
     "expire": _l("The term ended"),
     # signing keys
     "ca_created": _l("Signing authority created"),
+    "ca_key_resealed": _l("Signing authority's key sealed again at today's cost"),
     "signing_key_issued": _l("Signing key issued"),
 }
 

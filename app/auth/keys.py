@@ -39,11 +39,17 @@ DOCUMENT_SIGNING = ObjectIdentifier("1.3.6.1.5.5.7.3.36")
 #   version (1 byte) | log2(n), r, p of scrypt (1 byte each) | salt (16) | nonce (12) | ciphertext
 # The header is authenticated with the ciphertext (AES-GCM associated data): a changed parameter
 # is caught like any other damage. The parameters travel with the blob, so new keys can get dearer
-# ones while old blobs still open. n = 2**14, r = 8 costs 35-50 ms and 16 MiB here (2 cores): dear
-# enough to slow down guessing a stolen blob's password, cheap enough to pay at every signature.
+# ones while old blobs still open. n = 2**17, r = 8, p = 1 (OWASP's recommendation for scrypt,
+# dearer than the password hash's 2**15) costs about 0.3 s and 128 MiB per opening, paid once a
+# signature. A blob sealed with less is sealed again with the current cost when its owner next
+# opens it (`needs_rewrap`). The test suite uses 2**14 (app.config KEY_SCRYPT_LOG2_N) to stay fast.
 _BLOB_VERSION = 1
 _HEADER = struct.Struct(">BBBB")
-_SCRYPT_LOG2_N, _SCRYPT_R, _SCRYPT_P = 14, 8, 1
+SCRYPT_LOG2_N = 17
+_SCRYPT_R, _SCRYPT_P = 8, 1
+# The CA key, sealed the same way under ACCORD_CA_PASSPHRASE (PKCS#8's PBKDF2 did only 2,048
+# rounds); a CA key still in PKCS#8 PEM opens too and is sealed again (`ca_key_needs_rewrap`).
+_CA_MARK = b"ACCORD-CA-KEY-1\n"
 _SALT_BYTES, _NONCE_BYTES = 16, 12
 # A damaged header must not make us spend minutes or gigabytes before the tag check fails.
 _MAX_LOG2_N, _MAX_R, _MAX_P = 20, 32, 16
@@ -86,11 +92,12 @@ def create_ca(
     common_name: str = DEFAULT_CA_NAME,
     *,
     now: datetime | None = None,
+    log2_n: int = SCRYPT_LOG2_N,
 ) -> CaMaterial:
     """Create the deployment's self-signed CA, valid ~20 years, its key encrypted at rest.
 
-    The key is PKCS#8 under the passphrase, so a copy of the database alone cannot issue
-    certificates.
+    The key is sealed under the passphrase (scrypt, AES-256-GCM), so a copy of the database alone
+    cannot issue certificates.
     """
     if not passphrase:
         raise SigningKeyError("the CA needs a non-empty passphrase")
@@ -112,12 +119,18 @@ def create_ca(
     )
     return CaMaterial(
         cert_pem=cert.public_bytes(serialization.Encoding.PEM),
-        encrypted_key_pem=key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(passphrase.encode()),
-        ),
+        encrypted_key_pem=seal_ca_key(key, passphrase, log2_n),
     )
+
+
+def seal_ca_key(key: ec.EllipticCurvePrivateKey, passphrase: str, log2_n: int) -> bytes:
+    return _CA_MARK + _seal(key, passphrase, log2_n)
+
+
+def ca_key_needs_rewrap(material: CaMaterial, log2_n: int) -> bool:
+    """Whether the CA key is sealed with less than `log2_n` (or still in PKCS#8 PEM)."""
+    blob = material.encrypted_key_pem
+    return not blob.startswith(_CA_MARK) or needs_rewrap(blob[len(_CA_MARK) :], log2_n)
 
 
 def load_ca(
@@ -125,11 +138,13 @@ def load_ca(
 ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     """The CA's certificate and decrypted private key, to issue signing keys with."""
     cert = x509.load_pem_x509_certificate(material.cert_pem)
+    blob = material.encrypted_key_pem
     try:
-        key = serialization.load_pem_private_key(
-            material.encrypted_key_pem, passphrase.encode() or None
-        )
-    except (ValueError, TypeError) as error:
+        if blob.startswith(_CA_MARK):
+            key = unlock_signing_key(blob[len(_CA_MARK) :], passphrase)
+        else:  # PKCS#8 PEM, as CAs were stored before
+            key = serialization.load_pem_private_key(blob, passphrase.encode() or None)
+    except (ValueError, TypeError, WrongPassword) as error:
         raise WrongPassphrase("the passphrase does not decrypt the CA's private key") from error
     if not isinstance(key, ec.EllipticCurvePrivateKey) or key.public_key() != cert.public_key():
         raise SigningKeyError("the CA's private key does not belong to its certificate")
@@ -145,6 +160,7 @@ def issue_signing_key(
     full_name: str,
     password: str,
     now: datetime | None = None,
+    log2_n: int = SCRYPT_LOG2_N,
 ) -> SigningKeyMaterial:
     """Generate a person's key pair and certificate (~5 years), the key sealed by their password.
 
@@ -182,7 +198,7 @@ def issue_signing_key(
     )
     return SigningKeyMaterial(
         cert_pem=cert.public_bytes(serialization.Encoding.PEM),
-        encrypted_key=_seal(key, password),
+        encrypted_key=_seal(key, password, log2_n),
         serial=serial,
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
@@ -215,18 +231,29 @@ def unlock_signing_key(encrypted_key: bytes, password: str) -> ec.EllipticCurveP
     return key
 
 
-def reencrypt_signing_key(encrypted_key: bytes, old_password: str, new_password: str) -> bytes:
+def reencrypt_signing_key(
+    encrypted_key: bytes, old_password: str, new_password: str, log2_n: int = SCRYPT_LOG2_N
+) -> bytes:
     """Seal the same signing key under a new password, when its owner changes their password.
 
     The certificate stays the same: the key pair does not change, only its wrapping.
     """
-    return _seal(unlock_signing_key(encrypted_key, old_password), new_password)
+    return _seal(unlock_signing_key(encrypted_key, old_password), new_password, log2_n)
 
 
-def _seal(key: ec.EllipticCurvePrivateKey, password: str) -> bytes:
-    header = _HEADER.pack(_BLOB_VERSION, _SCRYPT_LOG2_N, _SCRYPT_R, _SCRYPT_P)
+def needs_rewrap(encrypted_key: bytes, log2_n: int) -> bool:
+    """Whether a blob was sealed with a cheaper scrypt than `log2_n` (to seal it again)."""
+    return len(encrypted_key) > _HEADER.size and _HEADER.unpack_from(encrypted_key)[1] < log2_n
+
+
+def seal_signing_key(key: ec.EllipticCurvePrivateKey, password: str, log2_n: int) -> bytes:
+    return _seal(key, password, log2_n)
+
+
+def _seal(key: ec.EllipticCurvePrivateKey, password: str, log2_n: int = SCRYPT_LOG2_N) -> bytes:
+    header = _HEADER.pack(_BLOB_VERSION, log2_n, _SCRYPT_R, _SCRYPT_P)
     salt, nonce = os.urandom(_SALT_BYTES), os.urandom(_NONCE_BYTES)
-    sealing_key = _derive(password, salt, _SCRYPT_LOG2_N, _SCRYPT_R, _SCRYPT_P)
+    sealing_key = _derive(password, salt, log2_n, _SCRYPT_R, _SCRYPT_P)
     der = key.private_bytes(
         serialization.Encoding.DER,
         serialization.PrivateFormat.PKCS8,

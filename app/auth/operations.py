@@ -160,7 +160,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     if key is not None:
         try:
             key.encrypted_key = keys.reencrypt_signing_key(
-                key.encrypted_key, current_password, new_password
+                key.encrypted_key, current_password, new_password, _key_cost()
             )
         except keys.WrongPassword:
             # Encrypted under an earlier password (set by an administrator): a new key is
@@ -227,7 +227,9 @@ def signing_authority() -> SigningAuthority:
     """This deployment's CA, created on first use (or by `flask accord init-ca`)."""
     authority = db.session.scalar(select(SigningAuthority).order_by(SigningAuthority.id))
     if authority is None:
-        material = keys.create_ca(current_app.config["CA_PASSPHRASE"], now=clock.now())
+        material = keys.create_ca(
+            current_app.config["CA_PASSPHRASE"], now=clock.now(), log2_n=_key_cost()
+        )
         authority = SigningAuthority(
             cert_pem=material.cert_pem, encrypted_key_pem=material.encrypted_key_pem
         )
@@ -235,6 +237,11 @@ def signing_authority() -> SigningAuthority:
         db.session.flush()
         record(authority, "ca_created", None)
     return authority
+
+
+def _key_cost() -> int:
+    """scrypt's log2(n) for sealing signing keys and the CA key (keys.SCRYPT_LOG2_N)."""
+    return current_app.config["KEY_SCRYPT_LOG2_N"]
 
 
 def signing_key_in_use(user: User) -> SigningKey | None:
@@ -246,15 +253,19 @@ def signing_key_in_use(user: User) -> SigningKey | None:
 def issue_signing_key(user: User, password: str) -> SigningKey:
     """A new key pair and certificate for `user`, the key encrypted under `password`."""
     authority = signing_authority()
+    material = keys.CaMaterial(authority.cert_pem, authority.encrypted_key_pem)
+    passphrase = current_app.config["CA_PASSPHRASE"]
     try:
-        ca_cert, ca_key = keys.load_ca(
-            keys.CaMaterial(authority.cert_pem, authority.encrypted_key_pem),
-            current_app.config["CA_PASSPHRASE"],
-        )
+        ca_cert, ca_key = keys.load_ca(material, passphrase)
     except keys.WrongPassphrase:
         raise RuntimeError(
             "ACCORD_CA_PASSPHRASE does not open the signing CA's key stored in the database"
         ) from None
+    if keys.ca_key_needs_rewrap(material, _key_cost()):
+        # A CA key sealed before the current cost (PKCS#8's 2,048 PBKDF2 rounds): sealed again.
+        authority.encrypted_key_pem = keys.seal_ca_key(ca_key, passphrase, _key_cost())
+        db.session.flush()
+        record(authority, "ca_key_resealed", None, data={"scrypt_log2_n": _key_cost()})
     material = keys.issue_signing_key(
         ca_cert,
         ca_key,
@@ -263,6 +274,7 @@ def issue_signing_key(user: User, password: str) -> SigningKey:
         full_name=user.full_name,
         password=password,
         now=clock.now(),
+        log2_n=_key_cost(),
     )
     key = SigningKey(
         user_id=user.id,
@@ -292,10 +304,16 @@ def unlocked_signing_key(user: User, password: str) -> tuple[SigningKey, object]
         key = None
     if key is not None:
         try:
-            return key, keys.unlock_signing_key(key.encrypted_key, password)
+            private_key = keys.unlock_signing_key(key.encrypted_key, password)
         except keys.WrongPassword:
             key.retired_at = utcnow()
             db.session.flush()
+        else:
+            if keys.needs_rewrap(key.encrypted_key, _key_cost()):
+                # Sealed with a cheaper scrypt than today's: sealed again, now the password is here.
+                key.encrypted_key = keys.seal_signing_key(private_key, password, _key_cost())
+                db.session.flush()
+            return key, private_key
     key = issue_signing_key(user, password)
     return key, keys.unlock_signing_key(key.encrypted_key, password)
 

@@ -11,11 +11,12 @@ from app.auth import keys
 
 PASSPHRASE = "ca-passphrase-1"
 PASSWORD = "correct-horse-1"
+CHEAP = 14  # scrypt's log2(n) for these tests; the deployments' default is keys.SCRYPT_LOG2_N
 
 
 @pytest.fixture(scope="module")
 def ca() -> keys.CaMaterial:
-    return keys.create_ca(PASSPHRASE)
+    return keys.create_ca(PASSPHRASE, log2_n=CHEAP)
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,12 @@ def ca_pair(ca):
 @pytest.fixture(scope="module")
 def signing_key(ca_pair) -> keys.SigningKeyMaterial:
     return keys.issue_signing_key(
-        *ca_pair, user_id=42, username="wang.fang", full_name="王芳", password=PASSWORD
+        *ca_pair,
+        user_id=42,
+        username="wang.fang",
+        full_name="王芳",
+        password=PASSWORD,
+        log2_n=CHEAP,
     )
 
 
@@ -45,10 +51,39 @@ def test_ca_is_a_self_signed_certificate_authority(ca_pair):
     assert key.public_key() == cert.public_key()
 
 
-def test_ca_key_is_stored_encrypted(ca):
-    assert b"ENCRYPTED PRIVATE KEY" in ca.encrypted_key_pem
-    with pytest.raises(TypeError):
-        serialization.load_pem_private_key(ca.encrypted_key_pem, password=None)
+def test_ca_key_is_stored_sealed_by_scrypt(ca):
+    assert ca.encrypted_key_pem.startswith(b"ACCORD-CA-KEY-1\n")
+    assert b"PRIVATE KEY" not in ca.encrypted_key_pem
+    assert not keys.ca_key_needs_rewrap(ca, CHEAP)
+    assert keys.ca_key_needs_rewrap(ca, CHEAP + 1)
+
+
+def test_keys_at_rest_cost_more_than_the_password_hash():
+    # OWASP: scrypt n = 2**17, r = 8, p = 1; werkzeug's password hash uses 2**15.
+    from app.config import Config
+
+    assert keys.SCRYPT_LOG2_N == Config.KEY_SCRYPT_LOG2_N == 17
+
+
+def test_a_ca_key_stored_as_pkcs8_still_opens_and_asks_to_be_sealed_again(ca_pair, ca):
+    _cert, key = ca_pair
+    legacy = keys.CaMaterial(
+        ca.cert_pem,
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(PASSPHRASE.encode()),
+        ),
+    )
+    assert keys.load_ca(legacy, PASSPHRASE)[1].public_key() == key.public_key()
+    assert keys.ca_key_needs_rewrap(legacy, CHEAP)
+    with pytest.raises(keys.WrongPassphrase):
+        keys.load_ca(legacy, "wrong")
+
+
+def test_a_signing_key_sealed_cheaper_asks_to_be_sealed_again(signing_key):
+    assert not keys.needs_rewrap(signing_key.encrypted_key, CHEAP)
+    assert keys.needs_rewrap(signing_key.encrypted_key, CHEAP + 1)
 
 
 @pytest.mark.parametrize("passphrase", ["wrong-passphrase", ""])

@@ -129,3 +129,31 @@ def test_an_account_an_administrator_creates_starts_with_someone_elses_password(
     assert user.must_change_password
     with pytest.raises(NotPermitted):
         auth_operations.unlocked_signing_key(user, KNOWN_TO_THE_ADMIN)
+
+
+def test_keys_sealed_at_a_lower_cost_are_sealed_again_when_opened(app, make, monkeypatch):
+    from cryptography.hazmat.primitives import serialization
+
+    from app.auth import keys
+
+    user = make.user("wang.fang")
+    key = auth_operations.issue_signing_key(user, PASSWORD)  # at the suite's cost, 2**14
+    authority = auth_operations.signing_authority()
+    _cert, ca_key = keys.load_ca(
+        keys.CaMaterial(authority.cert_pem, authority.encrypted_key_pem),
+        app.config["CA_PASSPHRASE"],
+    )
+    authority.encrypted_key_pem = ca_key.private_bytes(  # as CAs were stored before
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(app.config["CA_PASSPHRASE"].encode()),
+    )
+    monkeypatch.setitem(app.config, "KEY_SCRYPT_LOG2_N", 15)  # today's cost went up
+
+    opened, _private = auth_operations.unlocked_signing_key(user, PASSWORD)
+    assert opened.id == key.id and not keys.needs_rewrap(opened.encrypted_key, 15)
+    auth_operations.issue_signing_key(make.user("li.ming"), PASSWORD)
+    assert authority.encrypted_key_pem.startswith(b"ACCORD-CA-KEY-1")
+    assert not keys.ca_key_needs_rewrap(
+        keys.CaMaterial(authority.cert_pem, authority.encrypted_key_pem), 15
+    )
