@@ -197,3 +197,18 @@ def test_a_workflow_reason_reads_wholly_in_chinese(walk, world, client, auth):
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "协商代表" in page and "representatives" not in page
+
+
+def test_only_the_union_chair_records_a_written_delegation(walk, world):
+    from app.errors import NotPermitted
+
+    n = walk.preparing()
+    other = world.union[1]
+    with force_locale("en"), pytest.raises(NotPermitted, match="Only the union chair"):
+        ops.appoint_representative(
+            n, other, side="union", user=other, is_chief=True, delegated_in_writing=True
+        )
+    rep = ops.appoint_representative(
+        n, world.union_chief, side="union", user=other, is_chief=True, delegated_in_writing=True
+    )
+    assert rep.is_chief and rep.delegated_in_writing
