@@ -126,6 +126,13 @@ def update_user(
         setattr(user, key, value)
     user.region = region
     db.session.flush()
+    if before["full_name"] != user.full_name:
+        # The administrator confirms the new identity; the certificate naming the old one is
+        # retired, and the next signature gets one with the new name.
+        key = signing_key_in_use(user)
+        if key is not None:
+            key.retired_at = utcnow()
+            db.session.flush()
     if before["active"] and not active:
         _part_ended(user, None, actor)
     changed = {k: [before[k], v] for k, v in changes.items() if before[k] != v}
@@ -140,6 +147,16 @@ def update_profile(user: User, *, full_name: str, email: str | None, locale: str
         raise InvalidInput("email", _("The email address %(email)s is in use.", email=email))
     if locale not in ("zh", "en"):
         raise InvalidInput("locale", _("Unknown language: %(locale)s", locale=locale))
+    if full_name.strip() != user.full_name and _has_had_a_key(user):
+        # The name on a signing certificate is the registered identity an administrator
+        # confirmed; the signer cannot rename it just before signing.
+        raise InvalidInput(
+            "full_name",
+            _(
+                "Your name is on your signing certificate: ask the federation administrator to "
+                "correct it."
+            ),
+        )
     user.full_name, user.email, user.locale = full_name.strip(), email or None, locale
     db.session.flush()
     record(user, "profile_updated", user)
@@ -237,6 +254,13 @@ def signing_authority() -> SigningAuthority:
         db.session.flush()
         record(authority, "ca_created", None)
     return authority
+
+
+def _has_had_a_key(user: User) -> bool:
+    return (
+        db.session.scalar(select(SigningKey.id).where(SigningKey.user_id == user.id).limit(1))
+        is not None
+    )
 
 
 def _key_cost() -> int:

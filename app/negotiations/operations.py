@@ -420,16 +420,16 @@ def appoint_representative(
         )
     if is_chief and negotiation.chief(side) is not None:
         raise InvalidInput("is_chief", _("This side has a chief representative already."))
-    if side == rules.UNION and delegated_in_writing:
-        # 集体合同规定 Art 20: the chair's written delegation (委托书) is the chair's to give, so
-        # only the chair records it: no representative can make themselves the union's chief.
-        if actor.id != negotiation.enterprise.union_chair_id:
-            raise NotPermitted(
-                _(
-                    "Only the union chair records a written delegation (委托书, "
-                    "集体合同规定 Art 20)."
-                )
-            )
+    # 集体合同规定 Art 20: the chair's written delegation (委托书) is the chair's to give, so only
+    # the chair records it: no representative can make themselves the union's chief.
+    if (
+        side == rules.UNION
+        and delegated_in_writing
+        and actor.id != negotiation.enterprise.union_chair_id
+    ):
+        raise NotPermitted(
+            _("Only the union chair records a written delegation (委托书, 集体合同规定 Art 20).")
+        )
     vacancy = next(
         (
             r

@@ -157,3 +157,30 @@ def test_keys_sealed_at_a_lower_cost_are_sealed_again_when_opened(app, make, mon
     assert not keys.ca_key_needs_rewrap(
         keys.CaMaterial(authority.cert_pem, authority.encrypted_key_pem), 15
     )
+
+
+def test_the_name_on_a_certificate_changes_only_through_the_administrator(app, make):
+    from flask_babel import force_locale
+
+    from app.errors import InvalidInput
+
+    user = make.user("wang.fang", full_name="王芳")
+    first = auth_operations.issue_signing_key(user, PASSWORD)
+    with force_locale("en"), pytest.raises(InvalidInput, match="ask the federation"):
+        auth_operations.update_profile(user, full_name="李四", email=None, locale="zh")
+    auth_operations.update_profile(user, full_name="王芳", email="w@example.com", locale="en")
+    auth_operations.update_user(
+        user,
+        make.admin(),
+        full_name="王芳芳",
+        email=user.email,
+        global_role=None,
+        region=None,
+        active=True,
+    )
+    assert first.retired_at is not None
+    renewed, _private = auth_operations.unlocked_signing_key(user, PASSWORD)
+    from cryptography import x509
+
+    names = x509.load_pem_x509_certificate(renewed.cert_pem).subject.rfc4514_string()
+    assert "王芳芳" in names
