@@ -183,6 +183,15 @@ def vote_refusal(motion: Motion, standing: Standing) -> AccordError | None:
         return Conflict(_("Voting on this motion has not opened yet."))
     if standing.state != "open":
         return Conflict(_("Voting on this motion is closed."))
+    if standing.closes_at is not None and clock.now() >= standing.closes_at:
+        # The tick closes a due motion later (close_due_motions); until it has, the closing
+        # time alone shuts the vote (DESIGN §4).
+        return Conflict(
+            _(
+                "Voting on this motion closed at %(time)s.",
+                time=standing.closes_at.astimezone(clock.CHINA).strftime("%H:%M"),
+            )
+        )
     if not standing.entitled:
         return NotPermitted(_("You were not on the roster when the vote opened."))
     if motion.requires_presence and not standing.checked_in:
@@ -194,6 +203,7 @@ class Standing(NamedTuple):
     """Where a user stands on a motion, read under the motion's SHARE lock."""
 
     state: str
+    closes_at: datetime | None
     delegate_id: int | None
     entitled: bool
     checked_in: bool
@@ -204,12 +214,20 @@ class Standing(NamedTuple):
 def _standing_query() -> Select:
     """The hot path of a congress vote, built once: the statement's shape never changes. The
     motion comes as an object (the identity map's, if the request loaded it already) and its
-    state once more as a column, read under the lock whatever the object holds."""
+    state and closing time once more as columns, read under the lock whatever the object holds."""
     items = (
         select(func.count(MotionItem.id)).where(MotionItem.motion_id == Motion.id).scalar_subquery()
     )
     return (
-        select(Motion, Motion.state, Delegate.id, Entitlement.id, Attendance.id, items)
+        select(
+            Motion,
+            Motion.state,
+            Motion.closes_at,
+            Delegate.id,
+            Entitlement.id,
+            Attendance.id,
+            items,
+        )
         .join(CongressSession, CongressSession.id == Motion.session_id)
         .outerjoin(
             Delegate,
@@ -232,8 +250,8 @@ def _standing_query() -> Select:
 
 def motion_to_vote(motion_id: int, actor: User) -> Motion | None:
     """The motion with the actor's standing on it, in one round trip under a SHARE lock on the
-    motion's row: its state and item count, the actor's delegate id in its congress, and whether
-    they are entitled and checked in. None when there is no such motion.
+    motion's row: its state, closing time and item count, the actor's delegate id in its
+    congress, and whether they are entitled and checked in. None when there is no such motion.
 
     The lock is what makes a vote racing the close safe (see the module's docstring) and it is
     held to the end of the transaction, so the standing is kept for the transaction: the API's
@@ -243,9 +261,9 @@ def motion_to_vote(motion_id: int, actor: User) -> Motion | None:
     ).one_or_none()
     if row is None:
         return None
-    motion, state, delegate_id, entitlement_id, attendance_id, items = row
+    motion, state, closes_at, delegate_id, entitlement_id, attendance_id, items = row
     transaction_cache(db.session)[("voter_standing", motion_id, actor.id)] = Standing(
-        state, delegate_id, entitlement_id is not None, attendance_id is not None, items
+        state, closes_at, delegate_id, entitlement_id is not None, attendance_id is not None, items
     )
     return motion
 

@@ -1,6 +1,7 @@
 """The vote's pages: the secretary's motion, the delegate's ballot on a phone with its
 confirmation step, every refusal, and the results with their exports."""
 
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 
 import pytest
@@ -8,6 +9,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from app import clock
 from app.audit.operations import history
 from app.congress import operations as ops
 from app.congress.models import Ballot, Delegate, Motion, Participation
@@ -121,6 +123,23 @@ def test_a_refused_vote_says_why_and_stores_nothing(
     page = text(client.post(f"/motions/{open_vote.id}/vote", data=data), status)
     assert words in page
     assert stored() == before
+
+
+def test_the_ballot_page_refuses_once_the_closing_time_has_passed_though_the_tick_has_not_run(
+    client, sign_in, sitting, monkeypatch
+):
+    closes = datetime(2026, 6, 20, 4, tzinfo=UTC)  # 12:00 in Beijing
+    motion = open_motion(sitting, closes_at=closes)
+    db.session.commit()
+    monkeypatch.setattr(clock, "now", lambda: closes + timedelta(minutes=5))
+    sign_in(sitting.delegates[0])
+    url = f"/motions/{motion.id}/vote"
+
+    assert "Voting on this motion closed at 12:00." in text(client.get(url), 409)
+    page = text(client.post(url, data={**ANSWERS, "step": "cast"}), 409)
+
+    assert "Voting on this motion closed at 12:00." in page
+    assert motion.state == "open" and stored() == (0, 0)
 
 
 def test_the_secretary_runs_a_motion_and_reads_the_results(client, sign_in, sitting):
