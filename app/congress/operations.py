@@ -100,25 +100,29 @@ def check_in(
     code: str | None = None,
     delegate: Delegate | None = None,
 ) -> Attendance:
-    """A delegate checks in with the session's code, or the secretary checks a delegate in."""
+    """A delegate checks in with the session's code while the session sits, or the secretary
+    checks a delegate in (before the opening too)."""
     congress = session.congress
-    if delegate is None:
-        delegate = delegate_of(actor, congress)
-        if delegate is None:
-            raise NotPermitted(_("Only a delegate of this congress checks in."))
-        if (code or "").strip() != session.checkin_code:
-            raise InvalidInput("code", _("That is not this session's check-in code."))
-    else:
-        _check_secretary(actor, congress.enterprise_id)
-        if delegate.congress_id != congress.id or not delegate.active:
-            raise InvalidInput("delegate_id", _("Not a delegate of this congress."))
-    if session.state not in ("scheduled", "in_session"):
+    if session.state not in workflow.CHECK_IN_STATES:
         raise Conflict(
             _(
                 "Check-in is closed: the session is %(state)s.",
                 state=_(workflow.STATE_LABELS[session.state]),
             )
         )
+    if delegate is None:
+        delegate = delegate_of(actor, congress)
+        if delegate is None:
+            raise NotPermitted(_("Only a delegate of this congress checks in."))
+        # Refused before the code is compared, so a code cannot be tried before the sitting.
+        if session.state not in workflow.SELF_CHECK_IN_STATES:
+            raise Conflict(_("Check-in with the code opens when the session opens."))
+        if (code or "").strip() != session.checkin_code:
+            raise InvalidInput("code", _("That is not this session's check-in code."))
+    else:
+        _check_secretary(actor, congress.enterprise_id)
+        if delegate.congress_id != congress.id or not delegate.active:
+            raise InvalidInput("delegate_id", _("Not a delegate of this congress."))
     attendance = Attendance(
         session_id=session.id, delegate_id=delegate.id, checked_in_by_id=actor.id
     )
