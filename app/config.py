@@ -83,6 +83,11 @@ class Config:
     FONT_CACHE_DIR = Path(os.environ.get("ACCORD_FONT_CACHE_DIR", INSTANCE_PATH / "fonts"))
     # Failed signing attempts (wrong password or name) a person may make.
     SIGNING_RATE_LIMIT = os.environ.get("SIGNING_RATE_LIMIT", "5 per 15 minutes")
+    # Failed check-ins (a wrong code) a person may make, and all delegates of a sitting together.
+    CHECK_IN_RATE_LIMIT = os.environ.get("CHECK_IN_RATE_LIMIT", "5 per 15 minutes")
+    CHECK_IN_SESSION_RATE_LIMIT = os.environ.get(
+        "CHECK_IN_SESSION_RATE_LIMIT", "200 per 15 minutes"
+    )
     # The largest PDF the public verification page reads.
     VERIFY_MAX_BYTES = int(os.environ.get("VERIFY_MAX_BYTES", 8 * 1024 * 1024))
     # Uploads to the public verification page per address.

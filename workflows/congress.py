@@ -39,6 +39,12 @@ SESSION_STATES = ["scheduled", "in_session", "adjourned", "cancelled"]
 SESSION_STEPS = ["scheduled", "in_session", "adjourned"]
 SESSION_TERMINAL = frozenset({"adjourned", "cancelled"})
 
+# Attendance (签到) is recorded until the sitting ends; the secretary may record it before the
+# opening, but a delegate checks in with the code only while the congress sits, so the code
+# cannot be tried days ahead.
+CHECK_IN_STATES = frozenset({"scheduled", "in_session"})
+SELF_CHECK_IN_STATES = frozenset({"in_session"})
+
 MOTION_STATES = ["draft", "open", "closed", "cancelled"]
 MOTION_STEPS = ["draft", "open", "closed"]
 MOTION_TERMINAL = frozenset({"closed", "cancelled"})

@@ -14,6 +14,7 @@ from app.auth.models import Role
 from app.congress import operations as ops
 from app.congress import roster
 from app.congress.access import (
+    failed_check_ins,
     get_congress_or_404,
     get_delegate_or_404,
     get_motion_or_404,
@@ -225,7 +226,8 @@ def delegate(congress) -> None:
 
 @blp.post("/sessions/<int:session_id>/check-in")
 @with_session(delegate)
-@fails_with(403, 404, 409)
+@failed_check_ins  # shared with the check-in page
+@fails_with(403, 404, 409, 429)
 @blp.arguments(CheckInSchema)
 @blp.response(201, AttendanceSchema)
 def check_in(data, session):

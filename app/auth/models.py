@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 
 from flask import current_app
 from flask_login import UserMixin
@@ -23,6 +25,18 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.db import UTCDateTime, utcnow
 from app.extensions import db
+
+
+@cache
+def _decoy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(), method=method)
+
+
+def check_decoy_password(password: str) -> None:
+    """Check a password against a hash of nothing, made once with the configured method: a
+    sign-in with an unknown or inactive username then costs what a real one does, so its time
+    does not tell which usernames exist."""
+    check_password_hash(_decoy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
 
 
 class Role(StrEnum):

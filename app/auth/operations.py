@@ -22,6 +22,7 @@ from app.auth.models import (
     SigningAuthority,
     SigningKey,
     User,
+    check_decoy_password,
 )
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotPermitted
@@ -52,9 +53,10 @@ def find_user(username: str) -> User | None:
 
 def authenticate(username: str, password: str) -> User | None:
     user = find_user(username.strip())
-    if user is None or not user.active or not user.check_password(password):
+    if user is None or not user.active:
+        check_decoy_password(password)
         return None
-    return user
+    return user if user.check_password(password) else None
 
 
 def create_user(

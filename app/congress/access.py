@@ -3,7 +3,9 @@ visible (the enterprise is not the user's), so nothing leaks about other enterpr
 
 from functools import cache
 
-from flask import abort
+from flask import abort, current_app, request
+from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
@@ -11,7 +13,7 @@ from app.auth.models import User
 from app.congress import operations as ops
 from app.congress.models import Congress, CongressSession, Delegate, Motion
 from app.congress.operations import ORGANISERS
-from app.extensions import db
+from app.extensions import db, limiter
 
 
 def can_view(congress: Congress, user) -> bool:
@@ -75,3 +77,40 @@ def get_motion_or_404(motion_id: int, user) -> Motion:
     if motion is None or not motion.session.congress.enterprise.can_view(user):
         abort(404)
     return motion
+
+
+# Failed check-ins (422: a wrong code, or a malformed one), on the page and through the API
+# alike: six digits fall to a few thousand guesses. A person has a small budget
+# (CHECK_IN_RATE_LIMIT) and the sitting a larger one (CHECK_IN_SESSION_RATE_LIMIT), so many
+# accounts guessing together are stopped too; the secretary can still check anyone in.
+def _refused(response) -> bool:
+    return response.status_code == 422
+
+
+_failed_check_ins_by_person = limiter.shared_limit(
+    lambda: current_app.config["CHECK_IN_RATE_LIMIT"],
+    scope="check-in-person",
+    key_func=lambda: f"delegate|{current_user.get_id()}",
+    methods=["POST"],
+    deduct_when=_refused,
+    error_message=lambda: _(
+        "Too many wrong check-in codes. For your security, check-in is locked for a while; "
+        "try again later or ask the secretary to check you in."
+    ),
+)
+_failed_check_ins_by_session = limiter.shared_limit(
+    lambda: current_app.config["CHECK_IN_SESSION_RATE_LIMIT"],
+    scope="check-in-session",
+    key_func=lambda: f"session|{request.view_args['session_id']}",
+    methods=["POST"],
+    deduct_when=_refused,
+    error_message=lambda: _(
+        "Too many wrong check-in codes were tried for this session. Check-in with the code is "
+        "locked for a while; ask the secretary to check you in."
+    ),
+)
+
+
+def failed_check_ins(view):
+    """Both budgets of failed check-ins, shared by the check-in page and the API."""
+    return _failed_check_ins_by_person(_failed_check_ins_by_session(view))

@@ -101,25 +101,29 @@ def check_in(
     code: str | None = None,
     delegate: Delegate | None = None,
 ) -> Attendance:
-    """A delegate checks in with the session's code, or the secretary checks a delegate in."""
+    """A delegate checks in with the session's code while the session sits, or the secretary
+    checks a delegate in (before the opening too)."""
     congress = session.congress
-    if delegate is None:
-        delegate = delegate_of(actor, congress)
-        if delegate is None:
-            raise NotPermitted(_("Only a delegate of this congress checks in."))
-        if (code or "").strip() != session.checkin_code:
-            raise InvalidInput("code", _("That is not this session's check-in code."))
-    else:
-        _check_secretary(actor, congress.enterprise_id)
-        if delegate.congress_id != congress.id or not delegate.active:
-            raise InvalidInput("delegate_id", _("Not a delegate of this congress."))
-    if session.state not in ("scheduled", "in_session"):
+    if session.state not in workflow.CHECK_IN_STATES:
         raise Conflict(
             _(
                 "Check-in is closed: the session is %(state)s.",
                 state=_(workflow.STATE_LABELS[session.state]),
             )
         )
+    if delegate is None:
+        delegate = delegate_of(actor, congress)
+        if delegate is None:
+            raise NotPermitted(_("Only a delegate of this congress checks in."))
+        # Refused before the code is compared, so a code cannot be tried before the sitting.
+        if session.state not in workflow.SELF_CHECK_IN_STATES:
+            raise Conflict(_("Check-in with the code opens when the session opens."))
+        if (code or "").strip() != session.checkin_code:
+            raise InvalidInput("code", _("That is not this session's check-in code."))
+    else:
+        _check_secretary(actor, congress.enterprise_id)
+        if delegate.congress_id != congress.id or not delegate.active:
+            raise InvalidInput("delegate_id", _("Not a delegate of this congress."))
     attendance = Attendance(
         session_id=session.id, delegate_id=delegate.id, checked_in_by_id=actor.id
     )
@@ -184,6 +188,15 @@ def vote_refusal(motion: Motion, standing: Standing) -> AccordError | None:
         return Conflict(_("Voting on this motion has not opened yet."))
     if standing.state != "open":
         return Conflict(_("Voting on this motion is closed."))
+    if standing.closes_at is not None and clock.now() >= standing.closes_at:
+        # The tick closes a due motion later (close_due_motions); until it has, the closing
+        # time alone shuts the vote (DESIGN §4).
+        return Conflict(
+            _(
+                "Voting on this motion closed at %(time)s.",
+                time=standing.closes_at.astimezone(clock.CHINA).strftime("%H:%M"),
+            )
+        )
     if not standing.entitled:
         return NotPermitted(_("You were not on the roster when the vote opened."))
     if motion.requires_presence and not standing.checked_in:
@@ -195,6 +208,7 @@ class Standing(NamedTuple):
     """Where a user stands on a motion, read under the motion's SHARE lock."""
 
     state: str
+    closes_at: datetime | None
     delegate_id: int | None
     entitled: bool
     checked_in: bool
@@ -205,12 +219,20 @@ class Standing(NamedTuple):
 def _standing_query() -> Select:
     """The hot path of a congress vote, built once: the statement's shape never changes. The
     motion comes as an object (the identity map's, if the request loaded it already) and its
-    state once more as a column, read under the lock whatever the object holds."""
+    state and closing time once more as columns, read under the lock whatever the object holds."""
     items = (
         select(func.count(MotionItem.id)).where(MotionItem.motion_id == Motion.id).scalar_subquery()
     )
     return (
-        select(Motion, Motion.state, Delegate.id, Entitlement.id, Attendance.id, items)
+        select(
+            Motion,
+            Motion.state,
+            Motion.closes_at,
+            Delegate.id,
+            Entitlement.id,
+            Attendance.id,
+            items,
+        )
         .join(CongressSession, CongressSession.id == Motion.session_id)
         .outerjoin(
             Delegate,
@@ -233,8 +255,8 @@ def _standing_query() -> Select:
 
 def motion_to_vote(motion_id: int, actor: User) -> Motion | None:
     """The motion with the actor's standing on it, in one round trip under a SHARE lock on the
-    motion's row: its state and item count, the actor's delegate id in its congress, and whether
-    they are entitled and checked in. None when there is no such motion.
+    motion's row: its state, closing time and item count, the actor's delegate id in its
+    congress, and whether they are entitled and checked in. None when there is no such motion.
 
     The lock is what makes a vote racing the close safe (see the module's docstring) and it is
     held to the end of the transaction, so the standing is kept for the transaction: the API's
@@ -244,9 +266,9 @@ def motion_to_vote(motion_id: int, actor: User) -> Motion | None:
     ).one_or_none()
     if row is None:
         return None
-    motion, state, delegate_id, entitlement_id, attendance_id, items = row
+    motion, state, closes_at, delegate_id, entitlement_id, attendance_id, items = row
     transaction_cache(db.session)[("voter_standing", motion_id, actor.id)] = Standing(
-        state, delegate_id, entitlement_id is not None, attendance_id is not None, items
+        state, closes_at, delegate_id, entitlement_id is not None, attendance_id is not None, items
     )
     return motion
 

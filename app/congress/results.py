@@ -18,6 +18,7 @@ from app.congress import operations as ops
 from app.congress.models import Motion
 from app.contracts.pdf import RefuseEveryURL
 from app.errors import translate
+from app.spreadsheets import append_row
 from workflows import congress as workflow
 from workflows import negotiation as negotiation_workflow
 from workflows import rules
@@ -72,15 +73,16 @@ def results_workbook(data: dict) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = _("Results")[:31]
-    sheet.append([data["title"]])
-    sheet.append([data["enterprise"], data["congress"], data["session"]])
-    sheet.append([_("Closed"), data["closed_at"]])
-    sheet.append([])
-    sheet.append(
-        [_("Item"), _("Title"), _("yes"), _("no"), _("abstain"), _("blank"), _("needed"), ""]
+    append_row(sheet, [data["title"]])
+    append_row(sheet, [data["enterprise"], data["congress"], data["session"]])
+    append_row(sheet, [_("Closed"), data["closed_at"]])
+    append_row(sheet, [])
+    append_row(
+        sheet, [_("Item"), _("Title"), _("yes"), _("no"), _("abstain"), _("blank"), _("needed"), ""]
     )
     for item in data["items"]:
-        sheet.append(
+        append_row(
+            sheet,
             [
                 item["number"],
                 item["title"],
@@ -90,16 +92,16 @@ def results_workbook(data: dict) -> bytes:
                 item["blank"],
                 item["needed"],
                 _("passed") if item["passed"] else _("failed"),
-            ]
+            ],
         )
-    sheet.append([])
-    sheet.append([_("Entitled to vote"), data["entitled"]])
-    sheet.append([_("Present at the opening"), data["present"]])
-    sheet.append([_("Voted"), data["voted"]])
-    sheet.append([_("Result"), data["result_label"]])
-    sheet.append([_("Rule"), data["rule"]])
-    sheet.append([_("Seal (SHA-256)"), data["seal"]])
-    sheet.append([_("Seal intact"), _("yes") if data["seal_intact"] else _("no")])
+    append_row(sheet, [])
+    append_row(sheet, [_("Entitled to vote"), data["entitled"]])
+    append_row(sheet, [_("Present at the opening"), data["present"]])
+    append_row(sheet, [_("Voted"), data["voted"]])
+    append_row(sheet, [_("Result"), data["result_label"]])
+    append_row(sheet, [_("Rule"), data["rule"]])
+    append_row(sheet, [_("Seal (SHA-256)"), data["seal"]])
+    append_row(sheet, [_("Seal intact"), _("yes") if data["seal_intact"] else _("no")])
     out = BytesIO()
     book.save(out)
     return out.getvalue()

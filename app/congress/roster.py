@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from app.errors import AccordError, InvalidInput
+from app.spreadsheets import append_row
 
 # A roster of a few thousand delegates is far below this.
 MAX_BYTES = 2 * 1024 * 1024
@@ -115,7 +116,7 @@ def template_xlsx() -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "roster"
-    sheet.append(TEMPLATE_HEADERS)
+    append_row(sheet, TEMPLATE_HEADERS)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

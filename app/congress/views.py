@@ -21,6 +21,7 @@ from app.auth.models import Role
 from app.congress import operations as ops
 from app.congress import roster
 from app.congress.access import (
+    failed_check_ins,
     get_congress_or_404,
     get_delegate_or_404,
     get_motion_or_404,
@@ -345,6 +346,7 @@ def cancel_session(session_id: int):
 
 @bp.route("/sessions/<int:session_id>/check-in", methods=["GET", "POST"])
 @login_required
+@failed_check_ins  # shared with the API
 def check_in(session_id: int):
     """A delegate checks in on their phone with the code on the venue screen."""
     session = get_session_or_404(session_id, current_user)

@@ -1,9 +1,12 @@
 """The vote through the JSON API: motions, the ballot with a token, the results, and a contract
 draft ratified by the congress."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import sqlalchemy as sa
 
+from app import clock
 from app.audit.operations import history
 from app.auth import operations as auth_operations
 from app.congress import operations as ops
@@ -111,6 +114,26 @@ def test_a_refused_ballot_says_why_and_stores_nothing(api, sitting, case, status
     body = error(api(voter).post(f"/motions/{motion.id}/ballot", {"answers": answers}), status)
     assert words in body["message"] + str(body["details"])
     assert stored() == before
+
+
+def test_a_ballot_after_the_closing_time_is_refused_before_the_tick_closes_the_motion(
+    api, sitting, monkeypatch
+):
+    closes = datetime(2026, 6, 20, 4, tzinfo=UTC)  # 12:00 in Beijing
+    motion = ops.create_motion(
+        sitting.session, sitting.secretary, title="议案", items=[("一", "")], closes_at=closes
+    )
+    ops.open_voting(motion, sitting.secretary)
+    db.session.commit()
+    monkeypatch.setattr(clock, "now", lambda: closes + timedelta(seconds=1))
+
+    body = error(
+        api(sitting.delegates[0]).post(f"/motions/{motion.id}/ballot", {"answers": {"1": "yes"}}),
+        409,
+    )
+
+    assert body["message"] == "Voting on this motion closed at 12:00."
+    assert motion.state == "open" and stored() == (0, 0)
 
 
 def test_access_is_checked_before_the_body(api, sitting, world):

@@ -2,6 +2,7 @@
 
 import pytest
 
+from app.auth import models
 from tests.conftest import PASSWORD
 
 
@@ -33,6 +34,25 @@ def test_inactive_user_cannot_sign_in(client, make):
     user.active = False
     response = client.post("/login", data={"username": "gone", "password": PASSWORD})
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize("case", ["unknown username", "inactive user", "wrong password"])
+def test_a_refused_sign_in_checks_one_password_hash_whatever_the_username(
+    client, make, monkeypatch, case
+):
+    make.user("li.ming").active = case != "inactive user"
+    checked = []
+    real = models.check_password_hash
+    monkeypatch.setattr(
+        models, "check_password_hash", lambda *args: checked.append(1) or real(*args)
+    )
+    username = "nobody" if case == "unknown username" else "li.ming"
+    password = "nope" if case == "wrong password" else PASSWORD
+
+    response = client.post("/login", data={"username": username, "password": password})
+
+    assert response.status_code == 422
+    assert len(checked) == 1  # as long as a real check, so the time tells nothing
 
 
 @pytest.mark.parametrize("target", ["/profile", "/enterprises/1?tab=x"])

