@@ -259,6 +259,7 @@ def _negotiation_in_talks(make, enterprise) -> dict:
     from datetime import UTC, date, datetime
 
     from app.negotiations import operations as ops
+    from app.orgs import operations as org_operations
     from tests.negotiations.conftest import grid_rows
 
     day = date(2026, 6, 1)
@@ -269,6 +270,7 @@ def _negotiation_in_talks(make, enterprise) -> dict:
         for side in ("union", "employer")
     }
     union_chief = sides["union"][0]
+    org_operations.update_enterprise(enterprise, None, union_chair=union_chief)
     ops.set_current_grid(enterprise, None, grid_rows())
     n = ops.open_negotiation(
         enterprise, union_chief, subject="能级工资", term_years=1, topics="工资标准"
@@ -283,7 +285,7 @@ def _negotiation_in_talks(make, enterprise) -> dict:
                 side=side,
                 user=person,
                 is_chief=i == 0,
-                delegated_in_writing=i == 0,
+                delegated_in_writing=i == 0 and side == "employer",  # the chair leads the union
                 today=day,
             )
     ops.set_recorder(

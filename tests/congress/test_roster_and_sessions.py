@@ -442,7 +442,8 @@ def test_a_delegate_cannot_check_in_before_the_session_opens(
         message = response.get_data(as_text=True)
     else:
         url = f"/api/v1/sessions/{session.id}/check-in"
-        response = client.post(url, json=data, headers=api_token(delegate))
+        headers = api_token(delegate) | {"Accept-Language": "en"}
+        response = client.post(url, json=data, headers=headers)
         message = response.json["error"]["message"]
 
     assert response.status_code == 409
