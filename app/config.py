@@ -77,7 +77,7 @@ class Config:
     # Uploads to the public verification page per address.
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
     # Each verification runs in a child process: its wall and CPU time, the memory it may add,
-    # and how many run at once per web process (the others wait as long as the timeout).
+    # and how many run at once per web process (another upload meanwhile is answered 503).
     VERIFY_TIMEOUT_SECONDS = float(os.environ.get("VERIFY_TIMEOUT_SECONDS", 10))
     VERIFY_MEMORY_MB = int(os.environ.get("VERIFY_MEMORY_MB", 512))
     VERIFY_WORKERS = int(os.environ.get("VERIFY_WORKERS", 2))

@@ -12,9 +12,10 @@ plain terms. It trusts nothing in the file but the deployment's own CA, given by
   anything else, or anything at all after the last signature, counts as a modification.
 
 The page is public, so a file may be built to make the check endless: a signature that covers the
-whole file thousands of times, objects nested thousands deep. A cheap scan of the raw bytes refuses
-the obvious ones first; pyHanko then runs in a child process with a wall-time, CPU and memory bound,
-a few at a time, so that no upload can hold a web worker or the machine.
+whole file thousands of times, objects nested thousands deep. Each check runs in a child process
+with a wall-time, CPU and memory bound, a few at a time, so that no upload can hold a web worker or
+the machine: there a cheap scan of the raw bytes refuses the obvious ones, then pyHanko reads the
+rest.
 """
 
 import dataclasses
@@ -75,15 +76,50 @@ class NotAPdf(ValueError):
 
 class PdfRefused(NotAPdf):
     """A PDF this deployment will not check, built to take without bound (拒绝检查); `message`
-    says why, in the reader's language."""
+    says why, in the reader's language. The reason travels from the child as a key and numbers,
+    and is translated only when read, in the request."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, reason: str, **numbers: int | float):
+        super().__init__(reason, numbers)
+        self.reason, self.numbers = reason, numbers
+
+    @property
+    def message(self) -> str:
+        return _REFUSALS[self.reason](**self.numbers)
+
+
+_REFUSALS = {
+    "signatures": lambda limit: _(
+        "The PDF holds more than %(limit)d signatures; a contract has two.", limit=limit
+    ),
+    "byte_range_pairs": lambda: _(
+        "A signature in the PDF claims to cover more than two parts of the file; a signature "
+        "covers the file but for its own value."
+    ),
+    "byte_range_outside": lambda: _(
+        "A signature in the PDF claims to cover bytes the file does not have."
+    ),
+    "hashed": lambda size: _(
+        "The PDF's signatures cover more than %(size)d MB in all; a contract's cover far less.",
+        size=size,
+    ),
+    "depth": lambda limit: _(
+        "The PDF nests its objects more than %(limit)d levels deep, or is too intricate to "
+        "check; a contract is far simpler.",
+        limit=limit,
+    ),
+    "too_deep": lambda: _("The PDF's objects are nested too deeply to be checked."),
+    "timeout": lambda seconds: _(
+        "Checking this PDF took longer than %(seconds)s seconds; a contract is checked in well "
+        "under one.",
+        seconds=f"{seconds:g}",
+    ),
+    "exhausted": lambda: _("Checking this PDF needed more memory or time than this server allows."),
+}
 
 
 class VerificationBusy(RuntimeError):
-    """Every verification worker stayed busy for the whole timeout (服务繁忙)."""
+    """Every verification worker is busy (服务繁忙); the upload is not queued."""
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -93,7 +129,7 @@ class VerificationBusy(RuntimeError):
 @dataclass(frozen=True)
 class Bounds:
     """How far one verification may go: its wall time (also its CPU time), the memory its worker
-    may add, and how many workers a web process runs at once."""
+    may add, and how many workers a web process runs at once (fewer than its threads)."""
 
     timeout_seconds: float = 10.0
     memory_mb: int = 512
@@ -143,9 +179,8 @@ def verify_contract_pdf(pdf: bytes, trusted_ca_pem: bytes, bounds: Bounds = Boun
     `original_sha256` is the SHA-256 of the document as it was before the first signature, i.e.
     the contract PDF as generated, so the caller can find the contract it belongs to.
     Raises NotAPdf for an unreadable file, PdfRefused (a NotAPdf) for one beyond the bounds, and
-    VerificationBusy when no worker freed up in time.
+    VerificationBusy when every worker is busy.
     """
-    _scan(pdf)
     return _in_worker(pdf, trusted_ca_pem, bounds)
 
 
@@ -311,44 +346,20 @@ def _scan(pdf: bytes) -> None:
     design: whatever it misses (say, inside a compressed object stream) the worker's bounds catch.
     """
     if pdf.count(b"/ByteRange") > MAX_SIGNATURES:
-        raise PdfRefused(
-            _(
-                "The PDF holds more than %(limit)d signatures; a contract has two.",
-                limit=MAX_SIGNATURES,
-            )
-        )
+        raise PdfRefused("signatures", limit=MAX_SIGNATURES)
     hashed = 0
     for match in _BYTE_RANGE.finditer(pdf):
         numbers = [int(number) for number in _INTEGER.findall(match[1])]
         if len(numbers) > 4:
-            raise PdfRefused(
-                _(
-                    "A signature in the PDF claims to cover more than two parts of the file; "
-                    "a signature covers the file but for its own value."
-                )
-            )
+            raise PdfRefused("byte_range_pairs")
         for start, length in zip(numbers[::2], numbers[1::2], strict=False):
             if start < 0 or length < 0 or start + length > len(pdf):
-                raise PdfRefused(
-                    _("A signature in the PDF claims to cover bytes the file does not have.")
-                )
+                raise PdfRefused("byte_range_outside")
             hashed += length
     if hashed > MAX_HASHED_BYTES:
-        raise PdfRefused(
-            _(
-                "The PDF's signatures cover more than %(size)d MB in all; a contract's cover far "
-                "less.",
-                size=MAX_HASHED_BYTES // 1024**2,
-            )
-        )
+        raise PdfRefused("hashed", size=MAX_HASHED_BYTES // 1024**2)
     if _depth_beyond(pdf, MAX_DEPTH):
-        raise PdfRefused(
-            _(
-                "The PDF nests its objects more than %(limit)d levels deep, or is too intricate "
-                "to check; a contract is far simpler.",
-                limit=MAX_DEPTH,
-            )
-        )
+        raise PdfRefused("depth", limit=MAX_DEPTH)
 
 
 def _depth_beyond(pdf: bytes, limit: int) -> bool:
@@ -397,7 +408,9 @@ _slots_lock = threading.Lock()
 
 def _in_worker(pdf: bytes, trusted_ca_pem: bytes, bounds: Bounds) -> Report:
     slots = _worker_slots(bounds.workers)
-    if not slots.acquire(timeout=bounds.timeout_seconds):
+    # No waiting for a worker: a request that waited would hold a web thread all the same, and
+    # a dozen of them would leave none for the rest of the site.
+    if not slots.acquire(blocking=False):
         raise VerificationBusy(
             _("Too many files are being checked at the moment; try again in a minute.")
         )
@@ -409,17 +422,10 @@ def _in_worker(pdf: bytes, trusted_ca_pem: bytes, bounds: Bounds) -> Report:
         return detail
     if outcome == "unreadable":
         raise NotAPdf(detail)
-    if outcome == "too_deep":
-        raise PdfRefused(_("The PDF's objects are nested too deeply to be checked."))
     if outcome == "timeout":
-        raise PdfRefused(
-            _(
-                "Checking this PDF took longer than %(seconds)s seconds; a contract is checked in "
-                "well under one.",
-                seconds=f"{bounds.timeout_seconds:g}",
-            )
-        )
-    raise PdfRefused(_("Checking this PDF needed more memory or time than this server allows."))
+        raise PdfRefused("timeout", seconds=bounds.timeout_seconds)
+    reason, numbers = detail if outcome == "refused" else (outcome, {})
+    raise PdfRefused(reason, **numbers)
 
 
 def _worker_slots(workers: int) -> threading.BoundedSemaphore:
@@ -428,7 +434,8 @@ def _worker_slots(workers: int) -> threading.BoundedSemaphore:
 
 
 def _run(pdf: bytes, trusted_ca_pem: bytes, bounds: Bounds) -> tuple[str, object]:
-    """("report", Report), ("unreadable", reason), ("too_deep" | "timeout" | "exhausted", None)."""
+    """("report", Report), ("unreadable", why), ("refused", (reason, numbers)), or ("timeout" |
+    "exhausted", None)."""
     receiver, sender = _workers.Pipe(duplex=False)
     worker = _workers.Process(
         target=_work,
@@ -454,14 +461,17 @@ def _run(pdf: bytes, trusted_ca_pem: bytes, bounds: Bounds) -> tuple[str, object
 
 
 def _work(sender, pdf: bytes, trusted_ca_pem: bytes, bounds: Bounds) -> None:
-    """In the child: confine the process, analyse, send back the outcome (plain, picklable)."""
+    """In the child: confine the process, scan, analyse, send back the outcome (plain data)."""
     _confine(bounds)
     try:
+        _scan(pdf)
         outcome = ("report", _analyse(pdf, trusted_ca_pem))
+    except PdfRefused as refused:
+        outcome = ("refused", (refused.reason, refused.numbers))
     except NotAPdf as error:
         outcome = ("unreadable", str(error))
     except RecursionError:
-        outcome = ("too_deep", None)
+        outcome = ("refused", ("too_deep", {}))
     except MemoryError:
         outcome = ("exhausted", None)
     sender.send(outcome)
