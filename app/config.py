@@ -92,6 +92,11 @@ class Config:
     VERIFY_MAX_BYTES = int(os.environ.get("VERIFY_MAX_BYTES", 8 * 1024 * 1024))
     # Uploads to the public verification page per address.
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
+    # Each verification runs in a child process: its wall and CPU time, the memory it may add,
+    # and how many run at once per web process (another upload meanwhile is answered 503).
+    VERIFY_TIMEOUT_SECONDS = float(os.environ.get("VERIFY_TIMEOUT_SECONDS", 10))
+    VERIFY_MEMORY_MB = int(os.environ.get("VERIFY_MEMORY_MB", 512))
+    VERIFY_WORKERS = int(os.environ.get("VERIFY_WORKERS", 2))
 
     # Seconds between background ticks in the web process; 0 = off (run `flask accord tick`
     # from cron instead, as in production).

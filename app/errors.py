@@ -59,6 +59,13 @@ class NotPermitted(AccordError):
     code = "forbidden"
 
 
+class Unavailable(AccordError):
+    """The server cannot take this on right now; trying again later may work (503)."""
+
+    status = 503
+    code = "unavailable"
+
+
 class Conflict(AccordError):
     """The action is not allowed in the object's current state (409)."""
 

@@ -30,8 +30,8 @@ from app.contracts.schemas import (
     VerifyUploadSchema,
     VoidSchema,
 )
-from app.contracts.verification import NotAPdf
-from app.errors import InvalidInput, NotPermitted
+from app.contracts.verification import NotAPdf, PdfRefused, VerificationBusy
+from app.errors import InvalidInput, NotPermitted, Unavailable
 from app.negotiations import operations as negotiation_ops
 from app.negotiations.access import get_negotiation_or_404
 from app.orgs.access import get_enterprise_or_404
@@ -254,7 +254,7 @@ def _size(limit: int) -> str:
 
 
 @blp.post("/verify")
-@fails_with(413)
+@fails_with(413, 503)
 @blp.arguments(VerifyUploadSchema, location="files")
 @blp.response(200, PdfVerificationSchema)
 def verify_upload(files):
@@ -269,6 +269,10 @@ def verify_upload(files):
         )
     try:
         return ops.verify_upload(content)
+    except PdfRefused as error:
+        raise InvalidInput("file", error.message) from None
+    except VerificationBusy as error:
+        raise Unavailable(error.message) from None
     except NotAPdf:
         message = (
             _("The file is not a PDF, or the PDF is damaged or encrypted.")

@@ -3,11 +3,15 @@
 The file's header row names the columns in Chinese or English; each data row becomes a dict of
 raw strings with its row number as the spreadsheet shows it (the header is row 1). The values are
 judged row by row in `operations.import_roster`, so every failing row can be reported at once.
+
+An upload is bounded before it is read, whatever it claims: an .xlsx is a zip whose members may
+inflate a thousandfold, and whose sheet may declare a size (`<dimension>`) it does not have.
 """
 
 import csv
 import io
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -21,6 +25,14 @@ from app.spreadsheets import append_row
 # A roster of a few thousand delegates is far below this.
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
+# Lines read at most, blank ones included (spreadsheets often carry empty rows below the data).
+MAX_SHEET_ROWS = 4 * MAX_ROWS
+# Cells read per row; the six columns may stand anywhere among them.
+MAX_COLUMNS = 50
+# What the .xlsx's members may inflate to, together: a 5,000-row roster takes about 2 MiB.
+MAX_UNZIPPED_BYTES = 20 * 1024 * 1024
+# A member larger than 1 MiB may be at most this many times its compressed size (XML: ~10).
+MAX_RATIO = 100
 COLUMNS = ("employee_no", "name", "username", "constituency", "is_manager", "gender")
 HEADERS = {
     "工号": "employee_no",
@@ -49,13 +61,61 @@ def _header_key(value) -> str:
     return _text(value).lower().replace(" ", "_")
 
 
+def _bounded(rows: Iterable) -> list[tuple]:
+    """The rows, each cut to MAX_COLUMNS cells; a file with more than MAX_SHEET_ROWS is refused
+    as soon as it shows one more."""
+    kept = []
+    for row in rows:
+        if len(kept) == MAX_SHEET_ROWS:
+            raise InvalidInput(
+                "file",
+                _(
+                    "The roster file goes on past row %(num)d; a roster has at most %(max)d "
+                    "delegates. Delete the rows below them.",
+                    num=MAX_SHEET_ROWS,
+                    max=MAX_ROWS,
+                ),
+            )
+        kept.append(tuple(row[:MAX_COLUMNS]))
+    return kept
+
+
+def _check_inflated_size(data: bytes) -> None:
+    """Refuse a zip whose members would inflate beyond what a roster needs (a zip bomb); the
+    sizes are the archive's own claims, which zipfile also holds the inflation to."""
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise InvalidInput("file", _("This is not a readable .xlsx file.")) from None
+    too_dense = any(
+        member.file_size > 1024 * 1024
+        and member.file_size > MAX_RATIO * max(member.compress_size, 1)
+        for member in members
+    )
+    if too_dense or sum(member.file_size for member in members) > MAX_UNZIPPED_BYTES:
+        raise InvalidInput(
+            "file",
+            _(
+                "The .xlsx file unpacks to more than %(size)d MB; a roster of %(max)d delegates "
+                "takes far less.",
+                size=MAX_UNZIPPED_BYTES // 1024**2,
+                max=MAX_ROWS,
+            ),
+        )
+
+
 def _xlsx_rows(data: bytes) -> list[tuple]:
+    _check_inflated_size(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
         raise InvalidInput("file", _("This is not a readable .xlsx file.")) from None
     try:
-        return [tuple(row) for row in workbook.active.iter_rows(values_only=True)]
+        sheet = workbook.active
+        # The sheet's claimed size (say A1:XFD1048576) would pad every row to 16,384 cells and
+        # the sheet to a million rows: read the rows that are there, the first columns only.
+        sheet.reset_dimensions()
+        return _bounded(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True))
     finally:
         workbook.close()
 
@@ -69,7 +129,13 @@ def _csv_rows(data: bytes) -> list[tuple]:
             continue
         if "\x00" in text:
             break  # UTF-16 or no text at all (nor could PostgreSQL store it)
-        return [tuple(row) for row in csv.reader(io.StringIO(text, newline=""))]
+        try:
+            return _bounded(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error:  # with newline="" and no NUL, only a field beyond csv's 128 KiB limit
+            raise InvalidInput(
+                "file",
+                _("A field of the .csv file is longer than 128 KB; a roster holds names and IDs."),
+            ) from None
     raise InvalidInput("file", _("The .csv file is neither UTF-8 nor GB18030 text."))
 
 

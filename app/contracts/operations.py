@@ -683,8 +683,18 @@ def verify_upload(content: bytes, expected: Contract | None = None) -> Verified:
     certificate of this deployment's CA, nothing changed after signing, and it is one of this
     deployment's contracts (the one `expected` is, when it came from a code's page). The
     contract is found by the generated text's hash (the first revision), or the whole file's.
-    Raises verification.NotAPdf for a file that is no readable PDF."""
-    report = verification.verify_contract_pdf(content, auth_operations.signing_authority().cert_pem)
+    Raises verification.NotAPdf for a file that is no readable PDF, verification.PdfRefused (a
+    NotAPdf) for one built to make the check endless, verification.VerificationBusy when no
+    worker is free."""
+    config = current_app.config
+    bounds = verification.Bounds(
+        timeout_seconds=config["VERIFY_TIMEOUT_SECONDS"],
+        memory_mb=config["VERIFY_MEMORY_MB"],
+        workers=config["VERIFY_WORKERS"],
+    )
+    report = verification.verify_contract_pdf(
+        content, auth_operations.signing_authority().cert_pem, bounds
+    )
     digest = hashlib.sha256(content).hexdigest()
     hashes = [h for h in (report.original_sha256, digest) if h]
     contract = db.session.scalar(

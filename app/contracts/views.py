@@ -25,7 +25,7 @@ from app.contracts import operations as ops
 from app.contracts.access import failed_signing_attempts, get_contract_or_404
 from app.contracts.forms import ObjectionForm, PublicationForm, SignForm, VerifyForm, VoidForm
 from app.contracts.models import Contract, ContractRevision
-from app.contracts.verification import NotAPdf
+from app.contracts.verification import NotAPdf, PdfRefused, VerificationBusy
 from app.deadlines import due_text
 from app.errors import Conflict, InvalidInput, NotPermitted, translate
 from app.extensions import limiter
@@ -484,9 +484,15 @@ def _verify(code_contract: Contract | None):
         return _render_verify(form, 422, code_contract)
     try:
         result = ops.verify_upload(content, code_contract)
+    except PdfRefused as error:
+        form.file.errors = [error.message]
+        return _render_verify(form, 422, code_contract)
     except NotAPdf:
         form.file.errors = [_("This file is not a PDF, or it is damaged and cannot be read.")]
         return _render_verify(form, 422, code_contract)
+    except VerificationBusy as error:
+        form.file.errors = [error.message]
+        return _render_verify(form, 503, code_contract)
     return _render_verify(VerifyForm(formdata=None), code_contract=code_contract, result=result)
 
 
