@@ -761,13 +761,17 @@ def deactivate_delegate(delegate: Delegate, actor: User | None) -> None:
     _check_secretary(actor, delegate.congress.enterprise_id)
     if not delegate.active:
         raise Conflict(_("%(name)s is no longer a delegate.", name=delegate.name))
+    _take_off_roster(delegate, actor)
+
+
+def _take_off_roster(delegate: Delegate, actor: User | None, **why) -> None:
     delegate.active = False
     db.session.flush()
     record(
         delegate.congress,
         "delegate_deactivated",
         actor,
-        data={"delegate_id": delegate.id, "employee_no": delegate.employee_no},
+        data={"delegate_id": delegate.id, "employee_no": delegate.employee_no, **why},
     )
 
 
@@ -779,18 +783,7 @@ def end_delegate_standing(user: User, enterprise_id: int | None, actor: User | N
     if enterprise_id is not None:
         query = query.join(Congress).where(Congress.enterprise_id == enterprise_id)
     for delegate in db.session.scalars(query).all():
-        delegate.active = False
-        db.session.flush()
-        record(
-            delegate.congress,
-            "delegate_deactivated",
-            actor,
-            data={
-                "delegate_id": delegate.id,
-                "employee_no": delegate.employee_no,
-                "reason": "membership_ended",
-            },
-        )
+        _take_off_roster(delegate, actor, reason="membership_ended")
 
 
 auth_operations.PART_ENDED.append(end_delegate_standing)
