@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from datetime import datetime
 
@@ -52,3 +53,23 @@ class AuditEvent(db.Model):
         }
         canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class AuditHead(db.Model):
+    """Where each subject's chain ends (链头): its length and last hash, with a MAC under a key
+    derived from SECRET_KEY, which the database does not hold. Deleting a chain's tail, or the
+    whole chain, or rewriting events with recomputed hashes leaves a head that no longer matches
+    — and a copy of the database cannot forge a new one (DESIGN §8)."""
+
+    __tablename__ = "audit_heads"
+
+    subject_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    subject_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    length: Mapped[int]
+    head_hash: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64))
+
+
+def head_mac(key: bytes, subject_type: str, subject_id: int, length: int, head_hash: str) -> str:
+    message = f"{subject_type}|{subject_id}|{length}|{head_hash}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.audit.models import GENESIS, AuditEvent
+from app.audit.models import GENESIS, AuditEvent, AuditHead, head_mac
 from app.db import utcnow
 from app.extensions import db
 
@@ -109,6 +112,13 @@ def action_label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
 
 
+def anchor_key() -> bytes:
+    """The key of the chains' heads, derived from SECRET_KEY (kept outside the database)."""
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret.encode() if isinstance(secret, str) else secret
+    return hmac.new(secret, b"accord audit anchor v1", hashlib.sha256).digest()
+
+
 def subject_key(subject) -> tuple[str, int]:
     return subject.__tablename__, subject.id
 
@@ -147,6 +157,12 @@ def record(
     )
     event.hash = event.compute_hash()
     db.session.add(event)
+    head = db.session.get(AuditHead, (subject_type, subject_id)) or AuditHead(
+        subject_type=subject_type, subject_id=subject_id
+    )
+    head.length, head.head_hash = event.seq, event.hash
+    head.mac = head_mac(anchor_key(), subject_type, subject_id, event.seq, event.hash)
+    db.session.add(head)
     db.session.flush()
     log.info(
         "%s %s#%s %s %s→%s by %s",
@@ -188,16 +204,20 @@ class BrokenLink:
 
 
 def verify_chains() -> tuple[int, BrokenLink | None]:
-    """Recompute every chain; return the number of events checked and the first broken link."""
+    """Recompute every chain and check it against its anchored head, and every closed motion's
+    seal and published counts against its sealed event; return the number of events checked and
+    the first break found."""
     checked = 0
-    expected_prev: dict[tuple[str, int], tuple[int, str]] = {}
+    key = anchor_key()
+    heads = {(h.subject_type, h.subject_id): h for h in db.session.scalars(select(AuditHead))}
+    expected_prev: dict[tuple[str, int], tuple[int, str, int]] = {}
     events = db.session.scalars(
         select(AuditEvent).order_by(AuditEvent.subject_type, AuditEvent.subject_id, AuditEvent.seq)
     )
     for event in events:
         checked += 1
-        key = (event.subject_type, event.subject_id)
-        seq, prev = expected_prev.get(key, (0, GENESIS))
+        subject = (event.subject_type, event.subject_id)
+        seq, prev, _id = expected_prev.get(subject, (0, GENESIS, 0))
         if event.seq != seq + 1:
             reason = f"sequence jumps from {seq} to {event.seq} (an event was removed)"
         elif event.prev_hash != prev:
@@ -205,8 +225,70 @@ def verify_chains() -> tuple[int, BrokenLink | None]:
         elif event.hash != event.compute_hash():
             reason = "its content does not match its hash (the event was edited)"
         else:
-            expected_prev[key] = (event.seq, event.hash)
+            expected_prev[subject] = (event.seq, event.hash, event.id)
             continue
         link = BrokenLink(event.id, event.subject_type, event.subject_id, event.seq, reason)
         return checked, link
-    return checked, None
+    for subject, (seq, last_hash, event_id) in expected_prev.items():
+        head = heads.pop(subject, None)
+        reason = _head_problem(key, subject, head, seq, last_hash)
+        if reason is not None:
+            return checked, BrokenLink(event_id, *subject, seq, reason)
+    for subject, head in sorted(heads.items()):
+        reason = f"its chain of {head.length} events is gone (the whole chain was deleted)"
+        return checked, BrokenLink(0, *subject, head.length, reason)
+    broken = _seal_problem()
+    return checked, broken
+
+
+def _head_problem(key: bytes, subject, head: AuditHead | None, seq: int, last_hash: str):
+    if head is None:
+        return "its chain has no anchored head (the head was deleted)"
+    if head.mac != head_mac(key, *subject, head.length, head.head_hash):
+        return "its anchored head does not carry a valid MAC (the head was forged)"
+    if head.length > seq:
+        return (
+            f"the chain ends at event {seq} but {head.length} were recorded (its tail was deleted)"
+        )
+    if head.length != seq or head.head_hash != last_hash:
+        return "the chain's last event is not the one recorded (events were rewritten)"
+    return None
+
+
+def _seal_problem() -> BrokenLink | None:
+    """A closed motion whose seal or published counts differ from its sealed event, or that has
+    no sealed event at all."""
+    from app.congress.models import Motion
+
+    sealed = {
+        e.subject_id: e
+        for e in db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.subject_type == Motion.__tablename__, AuditEvent.action == "sealed"
+            )
+        )
+    }
+    closed = db.session.execute(
+        select(Motion.id, Motion.seal, Motion.tally, Motion.result).where(Motion.state == "closed")
+    )
+    for motion_id, seal, tally, result in closed:
+        event = sealed.get(motion_id)
+        if event is None:
+            reason = "the closed motion has no sealed event (its chain was deleted)"
+        elif event.data.get("seal") != seal:
+            reason = "the motion's seal differs from the one recorded when it closed"
+        elif "tally" in event.data and (event.data["tally"], event.data["result"]) != (
+            tally,
+            result,
+        ):
+            reason = "the motion's published counts differ from those sealed when it closed"
+        else:
+            continue
+        return BrokenLink(
+            event.id if event else 0,
+            Motion.__tablename__,
+            motion_id,
+            event.seq if event else 0,
+            reason,
+        )
+    return None

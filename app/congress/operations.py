@@ -490,6 +490,7 @@ def close_voting(motion: Motion, actor: User | None, now: datetime | None = None
             "participations": len(participants),
             "result": result.result,
             "failed_items": result.failed_items,
+            "tally": motion.tally,  # the published counts, covered by the chain (DESIGN §8)
         },
     )
     if motion.negotiation is not None:
