@@ -61,8 +61,11 @@ def declare(model: type, field: str, **hooks) -> None:
 def set_deadline(obj, field: str, due: Due) -> None:
     """Give `obj` its deadline `field`, flagged provisional when it was counted on a provisional
     year, and keep how it was counted for as long as it is."""
+    was_provisional = getattr(obj, f"{field}_provisional", False)
     setattr(obj, field, due.on)
     setattr(obj, f"{field}_provisional", due.provisional)
+    if not (due.provisional or was_provisional):
+        return  # a basis is kept exactly while the flag is set: there is none to drop
     db.session.flush()  # a new object needs its id
     key = {"subject_type": obj.__tablename__, "subject_id": obj.id, "field": field}
     row = db.session.scalar(select(ProvisionalDeadline).filter_by(**key))

@@ -90,7 +90,7 @@ def _refused(response) -> bool:
 _failed_check_ins_by_person = limiter.shared_limit(
     lambda: current_app.config["CHECK_IN_RATE_LIMIT"],
     scope="check-in-person",
-    key_func=lambda: f"delegate|{current_user.get_id()}",
+    key_func=lambda: f"delegate|{current_user.id}",  # not get_id(): signing out changes that
     methods=["POST"],
     deduct_when=_refused,
     error_message=lambda: _(

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from app.db import after_commit, utcnow
+from app.deadlines import provisional_date
 from app.extensions import db
 from app.notifications.models import Notification
 
@@ -110,7 +111,6 @@ KINDS = {
 def render(notification: Notification) -> str:
     """The notification in the reader's language; a role code reads as its label."""
     from app.auth.forms import ROLE_LABELS
-    from app.deadlines import provisional_date
 
     template = KINDS.get(notification.kind)
     if template is None:

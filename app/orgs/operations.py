@@ -244,8 +244,8 @@ def published_schedules() -> list[YearSchedule] | None:
     return [row.schedule for row in holiday_schedules()]
 
 
-def sync_calendar(force: bool = True) -> None:
-    """Give the deadline calendar the schedules entered here now (unforced: only when its copy
-    is older than `calendar.REFRESH_EVERY` seconds). A count that needs a year after the
-    package's reads them by itself; pages that count nothing never touch the table."""
-    calendar.refresh(force=force)
+def sync_calendar() -> None:
+    """Give the deadline calendar the schedules entered here now. A count that needs a year after
+    the package's reads them by itself, at most every `calendar.REFRESH_EVERY` seconds; pages
+    that count nothing never touch the table."""
+    calendar.refresh()
