@@ -472,6 +472,20 @@ def test_wrong_codes_lock_a_delegates_check_in_on_the_page_and_the_api_alike(
     assert client.post(api, json=right, headers=other).status_code == 201
 
 
+def test_signing_out_and_in_again_does_not_reset_the_check_in_budget(
+    app, client, login_as, in_session, monkeypatch
+):
+    monkeypatch.setitem(app.config, "CHECK_IN_RATE_LIMIT", "2 per minute")
+    session, delegate = in_session.session, in_session.delegates[0]
+    page = f"/sessions/{session.id}/check-in"
+    login_as(delegate)
+    for _ in range(2):
+        assert client.post(page, data={"code": wrong_code(session)}).status_code == 422
+    client.post("/logout")  # ends the session: its id carries a new epoch from now on
+    login_as(delegate)
+    assert client.post(page, data={"code": session.checkin_code}).status_code == 429
+
+
 def test_wrong_codes_from_many_delegates_lock_the_sittings_check_in(
     app, client, api_token, in_session, monkeypatch
 ):
