@@ -120,10 +120,10 @@ def own_password_first():
     """A person whose password an administrator set goes to set their own before anything else
     (the API refuses their tokens: a reset revokes them, and new ones are made on that page)."""
     if (
-        current_user.is_authenticated
-        and current_user.must_change_password
+        request.endpoint not in OPEN_UNTIL_OWN_PASSWORD  # first: a static file loads no user
         and not request.path.startswith("/api/")
-        and request.endpoint not in OPEN_UNTIL_OWN_PASSWORD
+        and current_user.is_authenticated
+        and current_user.must_change_password
     ):
         flash(
             _("Your password was set by an administrator: set a password only you know first."),
