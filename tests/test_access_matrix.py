@@ -446,3 +446,138 @@ def test_outsider_gets_404_and_wrong_role_403(app, client, world, auth, api_toke
                     assert set(response.json["error"]) == {"code", "message", "details"}
         if not api:
             auth.logout()
+
+
+# A labour officer of the enterprise's region (劳动行政部门) sees what review and coordination
+# need, nothing more (集体合同规定 Art 42-52): the enterprise's page and its filtered lists; a
+# contract once it is filed with them, with the congress's vote that made it; a negotiation once it
+# is theirs to coordinate (a side asked, or the request went unanswered past its deadline). Never
+# the people, the roster, the sittings or the history.
+OFFICER_ALWAYS = {
+    "orgs.enterprise",
+    "api_orgs.get_enterprise",
+    "api_negotiations.list_enterprise_negotiations",
+    "api_contracts.list_enterprise_contracts",
+}
+OFFICER_ONCE_FILED = {
+    "contracts.show",
+    "contracts.contract_pdf",
+    "contracts.revision_pdf",
+    "api_contracts.get_contract",
+    "api_contracts.get_pdf",
+    "api_contracts.get_revision_pdf",
+    # the vote record: the motion that made the contract and its counts
+    "congress.show_motion",
+    "congress.results",
+    "congress.results_xlsx",
+    "congress.resolution",
+    "api_congress.get_motion",
+    "api_congress.get_results",
+}
+OFFICER_ONCE_IN_DISPUTE = {
+    "negotiations.show",
+    "negotiations.show_round",
+    "negotiations.comparison",
+    "negotiations.draft",
+    "api_negotiations.get_negotiation",
+    "api_negotiations.list_representatives",
+    "api_negotiations.get_round",
+    "api_negotiations.comparison",
+    "api_contracts.list_negotiation_contracts",
+}
+OFFICER_NEVER = ENTERPRISE - OFFICER_ALWAYS - OFFICER_ONCE_FILED - OFFICER_ONCE_IN_DISPUTE
+
+
+def test_the_officer_lists_are_enterprise_routes():
+    assert OFFICER_ALWAYS | OFFICER_ONCE_FILED | OFFICER_ONCE_IN_DISPUTE <= ENTERPRISE
+    assert {
+        "api_orgs.list_memberships",
+        "api_audit.enterprise_history",
+        "congress.show",
+        "congress.show_session",
+        "api_congress.list_delegates",
+        "api_negotiations.get_current_grid",
+    } <= OFFICER_NEVER
+
+
+def _officer_statuses(app, client, world, headers) -> dict[str, int]:
+    statuses = {}
+    for rule, method in routes(app):
+        if rule.endpoint in ENTERPRISE and method == "GET":
+            url = url_for_rule(rule, world)
+            statuses[rule.endpoint] = call(
+                client, method, url, headers if url.startswith("/api/") else None
+            ).status_code
+    return statuses
+
+
+@pytest.mark.parametrize("came_to_them", ["dispute_started_on", "overdue_flagged_at"])
+def test_a_labour_officer_sees_what_review_and_coordination_need(
+    app, client, world, make, auth, api_token, db_session, came_to_them
+):
+    from sqlalchemy import select
+
+    from app.auth.models import User
+    from app.contracts.models import Contract
+    from app.extensions import db
+    from app.negotiations.models import Negotiation
+    from app.orgs.models import Enterprise
+
+    region = db.session.get(Enterprise, world["enterprise_id"]).region
+    officer = make.user("officer", global_role="labour_officer", region=region)
+    headers = api_token(officer)
+    auth.login(officer)
+
+    def wanted(visible: set[str]) -> dict[str, int]:
+        return {endpoint: 200 if endpoint in visible else 404 for endpoint in statuses}
+
+    def listed(url: str, key: str = "id") -> list[int]:
+        body = client.get(url, headers=headers).json
+        return [row[key] for row in body]
+
+    # Nothing filed, nothing in dispute: the enterprise's page and empty lists.
+    statuses = _officer_statuses(app, client, world, headers)
+    assert statuses == wanted(OFFICER_ALWAYS)
+    enterprise_url = f"/api/v1/enterprises/{world['enterprise_id']}"
+    assert listed(f"{enterprise_url}/negotiations") == []
+    assert listed(f"{enterprise_url}/contracts") == []
+    page = client.get(f"/enterprises/{world['enterprise_id']}").get_data(as_text=True)
+    assert world["outsider"].full_name not in page
+    for name in ("union1", "employer0", "vote-secretary"):  # the people are not listed
+        assert db.session.scalar(select(User.full_name).where(User.username == name)) not in page
+    assert f"/enterprises/{world['enterprise_id']}/congress" not in page
+
+    # Filed with them: the contract and the vote that made it.
+    contract = db.session.get(Contract, world["contract_id"])
+    contract.filed_on, contract.motion_id = contract.created_at.date(), world["motion_id"]
+    db.session.commit()
+    statuses = _officer_statuses(app, client, world, headers)
+    assert statuses == wanted(OFFICER_ALWAYS | OFFICER_ONCE_FILED)
+    assert listed(f"{enterprise_url}/contracts") == [world["contract_id"]]
+    page = client.get(f"/contracts/{world['contract_id']}").get_data(as_text=True)
+    assert f'/negotiations/{world["negotiation_id"]}"' not in page  # not linked: not theirs
+    assert f"/motions/{world['motion_id']}/results" in page
+
+    # A side asked them to coordinate, or the request went unanswered past its deadline (Art
+    # 49: they may step in on their own): the negotiation too.
+    negotiation = db.session.get(Negotiation, world["negotiation_id"])
+    setattr(negotiation, came_to_them, contract.created_at)
+    db.session.commit()
+    statuses = _officer_statuses(app, client, world, headers)
+    assert statuses == wanted(OFFICER_ALWAYS | OFFICER_ONCE_FILED | OFFICER_ONCE_IN_DISPUTE)
+    assert listed(f"{enterprise_url}/negotiations") == [world["negotiation_id"]]
+    assert [n["id"] for n in client.get("/api/v1/negotiations", headers=headers).json] == [
+        world["negotiation_id"]
+    ]
+
+
+def test_an_officer_of_another_region_sees_nothing(app, client, world, make, api_token, db_session):
+    from app.contracts.models import Contract
+    from app.extensions import db
+
+    contract = db.session.get(Contract, world["contract_id"])
+    contract.filed_on, contract.motion_id = contract.created_at.date(), world["motion_id"]
+    db.session.commit()
+    officer = make.user("elsewhere", global_role="labour_officer", region=make.region())
+    statuses = _officer_statuses(app, client, world, api_token(officer))
+    assert {s for e, s in statuses.items() if e.startswith("api_")} == {404}

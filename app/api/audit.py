@@ -6,7 +6,7 @@ from flask_login import current_user
 from app.api.auth import require_admin
 from app.api.common import Blueprint, error_responses
 from app.audit.operations import history, verify_chains
-from app.orgs.access import get_enterprise_or_404
+from app.orgs.access import get_enterprise_work_or_404
 from app.schemas import Text
 
 blp = Blueprint("api_audit", __name__, description="The audit log")
@@ -34,7 +34,7 @@ class VerificationSchema(ma.Schema):
 @fails_with(404)
 @blp.response(200, AuditEventSchema(many=True))
 def enterprise_history(enterprise_id):
-    return history(get_enterprise_or_404(enterprise_id, current_user))
+    return history(get_enterprise_work_or_404(enterprise_id, current_user))
 
 
 @blp.get("/audit/verify")

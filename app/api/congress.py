@@ -47,7 +47,7 @@ from app.errors import Conflict, InvalidInput, NotPermitted
 from app.extensions import db
 from app.negotiations import operations as negotiation_ops
 from app.negotiations.access import get_negotiation_or_404
-from app.orgs.access import get_enterprise_or_404
+from app.orgs.access import get_enterprise_work_or_404
 from workflows import congress as workflow
 from workflows import negotiation as negotiation_workflow
 
@@ -56,7 +56,7 @@ blp = Blueprint(
 )
 
 
-with_enterprise = loader("enterprise_id", "enterprise", get_enterprise_or_404)
+with_enterprise = loader("enterprise_id", "enterprise", get_enterprise_work_or_404)
 with_congress = loader("congress_id", "congress", get_congress_or_404)
 with_session = loader("session_id", "session", get_session_or_404, lambda s: s.congress)
 with_delegate = loader("delegate_id", "delegate", get_delegate_or_404, lambda d: d.congress)
@@ -260,7 +260,7 @@ def voter(motion) -> None:
     """A delegate of the motion's congress; anyone else who sees the enterprise gets a 403, the
     rest the 404 get_motion_or_404 would give."""
     if ops.voter_standing(motion, current_user).delegate_id is None:
-        if not motion.session.congress.enterprise.can_view(current_user):
+        if not motion.can_view(current_user):
             abort(404)
         raise NotPermitted(_("Only a delegate of this congress votes."))
 
@@ -303,7 +303,7 @@ def create_motion(data, session):
 def submit_draft_to_congress(data, negotiation):
     """The agreed draft becomes a secret-ballot motion of the session, one item per clause."""
     session = db.session.get(CongressSession, data["session_id"])
-    if session is None or not session.congress.enterprise.can_view(current_user):
+    if session is None or not session.congress.can_view(current_user):
         raise InvalidInput("session_id", _("There is no such session of the workers' congress."))
     return ops.submit_draft(negotiation, session, current_user, closes_at=data["closes_at"])
 

@@ -16,7 +16,12 @@ from flask_smorest import abort
 from app.api.common import Blueprint, error_responses, loader
 from app.congress.schemas import NegotiationStateSchema
 from app.contracts import operations as ops
-from app.contracts.access import failed_signing_attempts, get_contract_or_404
+from app.contracts.access import (
+    failed_signing_attempts,
+    get_contract_or_404,
+    visible_contracts_query,
+)
+from app.contracts.models import Contract
 from app.contracts.schemas import (
     ContractFoundSchema,
     ContractPublicationSchema,
@@ -32,6 +37,7 @@ from app.contracts.schemas import (
 )
 from app.contracts.verification import NotAPdf, PdfRefused, VerificationBusy
 from app.errors import InvalidInput, NotPermitted, Unavailable
+from app.extensions import db
 from app.negotiations import operations as negotiation_ops
 from app.negotiations.access import get_negotiation_or_404
 from app.orgs.access import get_enterprise_or_404
@@ -109,7 +115,9 @@ def get_contract(contract):
 def list_negotiation_contracts(negotiation):
     """The contracts made from this negotiation, newest first (a returned or void one is
     followed by the next)."""
-    return ops.contracts_of_negotiation(negotiation)
+    return db.session.scalars(
+        visible_contracts_query(current_user).where(Contract.negotiation_id == negotiation.id)
+    ).all()
 
 
 @blp.get("/enterprises/<int:enterprise_id>/contracts")
@@ -118,7 +126,9 @@ def list_negotiation_contracts(negotiation):
 @blp.response(200, ContractSummarySchema(many=True))
 def list_enterprise_contracts(enterprise):
     """The enterprise's contracts, newest first."""
-    return ops.contracts_of(enterprise)
+    return db.session.scalars(
+        visible_contracts_query(current_user).where(Contract.enterprise_id == enterprise.id)
+    ).all()
 
 
 @blp.get("/contracts/<int:contract_id>/pdf")

@@ -52,7 +52,7 @@ from app.negotiations.schemas import (
     RoundSchema,
     SuspensionSchema,
 )
-from app.orgs.access import get_enterprise_or_404
+from app.orgs.access import get_enterprise_or_404, get_enterprise_work_or_404
 from workflows import negotiation as workflow
 from workflows import rules
 
@@ -71,6 +71,7 @@ def _negotiation_of(part):
 
 
 with_enterprise = loader("enterprise_id", "enterprise", get_enterprise_or_404)
+with_enterprise_work = loader("enterprise_id", "enterprise", get_enterprise_work_or_404)
 with_negotiation = loader("negotiation_id", "negotiation", get_negotiation_or_404)
 with_round = loader("round_id", "round_", get_round_or_404, _negotiation_of)
 with_representative = loader(
@@ -524,7 +525,7 @@ def _current_column(grid: WageGrid) -> ops.Column:
 
 
 @blp.get("/enterprises/<int:enterprise_id>/grid")
-@with_enterprise()
+@with_enterprise_work()
 @fails_with(404)
 @blp.response(200, GridSchema)
 def get_current_grid(enterprise):

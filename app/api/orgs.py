@@ -15,7 +15,11 @@ from app.auth.models import Membership, User
 from app.auth.schemas import MembershipCreateSchema, MembershipSchema
 from app.extensions import db
 from app.orgs import operations
-from app.orgs.access import get_enterprise_or_404, visible_enterprises_query
+from app.orgs.access import (
+    get_enterprise_or_404,
+    get_enterprise_work_or_404,
+    visible_enterprises_query,
+)
 from app.orgs.models import Region
 from app.orgs.schemas import (
     EnterpriseSchema,
@@ -150,7 +154,7 @@ def update_enterprise(data, enterprise_id):
 @fails_with(404)
 @blp.response(200, MembershipSchema(many=True))
 def list_memberships(enterprise_id):
-    enterprise = get_enterprise_or_404(enterprise_id, current_user)
+    enterprise = get_enterprise_work_or_404(enterprise_id, current_user)
     return sorted(enterprise.memberships, key=lambda m: (m.role, m.user.username))
 
 

@@ -16,10 +16,6 @@ from app.congress.operations import ORGANISERS
 from app.extensions import db, limiter
 
 
-def can_view(congress: Congress, user) -> bool:
-    return congress.enterprise.can_view(user)
-
-
 def is_organiser(user: User, congress: Congress) -> bool:
     """The congress's working body (secretary and union) runs it; the federation may too."""
     return user.is_federation_admin or user.has_role(congress.enterprise_id, *ORGANISERS)
@@ -27,21 +23,21 @@ def is_organiser(user: User, congress: Congress) -> bool:
 
 def get_congress_or_404(congress_id: int, user) -> Congress:
     congress = db.session.get(Congress, congress_id)
-    if congress is None or not can_view(congress, user):
+    if congress is None or not congress.can_view(user):
         abort(404)
     return congress
 
 
 def get_session_or_404(session_id: int, user) -> CongressSession:
     session = db.session.get(CongressSession, session_id)
-    if session is None or not can_view(session.congress, user):
+    if session is None or not session.congress.can_view(user):
         abort(404)
     return session
 
 
 def get_delegate_or_404(delegate_id: int, user) -> Delegate:
     delegate = db.session.get(Delegate, delegate_id)
-    if delegate is None or not can_view(delegate.congress, user):
+    if delegate is None or not delegate.congress.can_view(user):
         abort(404)
     return delegate
 
@@ -74,7 +70,7 @@ def get_motion_to_vote_or_404(motion_id: int, user) -> Motion:
 def get_motion_or_404(motion_id: int, user) -> Motion:
     """A motion (议案), visible to whoever sees its congress's enterprise."""
     motion = db.session.scalar(_motion_with_enterprise(), {"motion_id": motion_id})
-    if motion is None or not motion.session.congress.enterprise.can_view(user):
+    if motion is None or not motion.can_view(user):
         abort(404)
     return motion
 

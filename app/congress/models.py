@@ -67,6 +67,11 @@ class Congress(db.Model):
         back_populates="congress", order_by="CongressSession.scheduled_at"
     )
 
+    def can_view(self, user) -> bool:
+        """Its delegates' roster, sittings and motions: the enterprise's people and the
+        federation, not the labour officers (who see a contract's vote record only)."""
+        return self.enterprise.can_view_work(user)
+
     @property
     def active_delegates(self) -> list[Delegate]:
         return [d for d in self.delegates if d.active]
@@ -176,9 +181,20 @@ class Motion(db.Model):
 
     session: Mapped[CongressSession] = relationship(back_populates="motions")
     negotiation = relationship("Negotiation")
+    # The contracts this motion's vote made (one, unless a contract was returned and remade).
+    contracts = relationship(
+        "Contract", primaryjoin="Contract.motion_id == Motion.id", viewonly=True
+    )
     items: Mapped[list[MotionItem]] = relationship(
         back_populates="motion", order_by="MotionItem.number", cascade="all, delete-orphan"
     )
+
+    def can_view(self, user) -> bool:
+        """Whoever sees its congress; and, as the vote record of the review (集体合同规定 Art 43:
+        注明到会人数、投票表决情况), the labour officers a contract it made was filed with."""
+        return self.session.congress.can_view(user) or any(
+            contract.can_view(user) for contract in self.contracts
+        )
 
 
 class MotionItem(db.Model):

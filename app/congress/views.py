@@ -52,7 +52,7 @@ from app.forms import choices, show_errors
 from app.negotiations import operations as negotiation_ops
 from app.negotiations.access import get_negotiation_or_404
 from app.negotiations.forms import in_utc
-from app.orgs.access import get_enterprise_or_404
+from app.orgs.access import get_enterprise_work_or_404
 from workflows import congress as workflow
 from workflows import negotiation as negotiation_workflow
 
@@ -122,14 +122,14 @@ def _congress_page(enterprise, congress: Congress | None, status: int = 200, **f
 @bp.get("/enterprises/<int:enterprise_id>/congress")
 @login_required
 def show(enterprise_id: int):
-    enterprise = get_enterprise_or_404(enterprise_id, current_user)
+    enterprise = get_enterprise_work_or_404(enterprise_id, current_user)
     return _congress_page(enterprise, ops.current_congress(enterprise))
 
 
 @bp.post("/enterprises/<int:enterprise_id>/congress")
 @login_required
 def create(enterprise_id: int):
-    enterprise = get_enterprise_or_404(enterprise_id, current_user)
+    enterprise = get_enterprise_work_or_404(enterprise_id, current_user)
     if not (
         current_user.is_federation_admin
         or current_user.has_role(enterprise.id, Role.CONGRESS_SECRETARY, Role.UNION_REP)

@@ -5,16 +5,28 @@ failed signing attempts."""
 from flask import abort, current_app
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import Select, select
 
 from app.contracts.models import Contract
 from app.extensions import db, limiter
+from app.orgs.access import reviewed_by, work_visible
 
 
 def get_contract_or_404(contract_id: int, user) -> Contract:
     contract = db.session.get(Contract, contract_id)
-    if contract is None or not contract.enterprise.can_view(user):
+    if contract is None or not contract.can_view(user):
         abort(404)
     return contract
+
+
+def visible_contracts_query(user) -> Select:
+    """The contracts this user sees (Contract.can_view, in SQL), newest first."""
+    filed_with_them = Contract.filed_on.is_not(None) & reviewed_by(user, Contract.enterprise_id)
+    return (
+        select(Contract)
+        .where(work_visible(user, Contract.enterprise_id) | filed_with_them)
+        .order_by(Contract.id.desc())
+    )
 
 
 # One budget of failed signing attempts per person, shared by the signing page and the API:

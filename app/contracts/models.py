@@ -106,6 +106,13 @@ class Contract(db.Model):
         back_populates="contract", order_by="ContractPublication.id", cascade="all, delete-orphan"
     )
 
+    def can_view(self, user) -> bool:
+        """The enterprise's people and the federation; a labour officer of the region once the
+        contract was filed with them for review (集体合同规定 Art 42)."""
+        return self.enterprise.can_view_work(user) or (
+            self.filed_on is not None and self.enterprise.is_reviewed_by(user)
+        )
+
     @property
     def latest(self) -> ContractRevision:
         return self.revisions[-1]

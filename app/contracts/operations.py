@@ -773,26 +773,6 @@ def review_queue(officer: User) -> list[Contract]:
     return list(db.session.scalars(query))
 
 
-def contracts_of(enterprise) -> list[Contract]:
-    return list(
-        db.session.scalars(
-            select(Contract)
-            .where(Contract.enterprise_id == enterprise.id)
-            .order_by(Contract.id.desc())
-        )
-    )
-
-
-def contracts_of_negotiation(negotiation: Negotiation) -> list[Contract]:
-    return list(
-        db.session.scalars(
-            select(Contract)
-            .where(Contract.negotiation_id == negotiation.id)
-            .order_by(Contract.id.desc())
-        )
-    )
-
-
 # --- deadlines counted again when a provisional year's schedule arrives (app.deadlines) -------
 
 

@@ -271,7 +271,7 @@ class ContractFoundSchema(ComputedSchema):
     """The contract a copy or a code belongs to, as anyone holding the paper may see it."""
 
     computed = {
-        "id": lambda c: c.id if c.enterprise.can_view(current_user) else None,
+        "id": lambda c: c.id if c.can_view(current_user) else None,
         "state_label": lambda c: _(workflow.STATE_LABELS[c.state]),
     }
 

@@ -464,7 +464,7 @@ def _render_verify(form: VerifyForm, status: int = 200, code_contract=None, resu
         # The contract's page is linked for who may see it; the result is for anyone.
         visible=contract is not None
         and current_user.is_authenticated
-        and contract.enterprise.can_view(current_user),
+        and contract.can_view(current_user),
         max_mb=f"{_max_upload() / MEGABYTE:g}",
     )
 

@@ -6,34 +6,29 @@ from sqlalchemy import Select, select
 
 from app.extensions import db
 from app.negotiations.models import DraftItem, Negotiation, Representative, Round, WageGrid
-from app.orgs.access import visible_enterprises_query
-from app.orgs.models import Enterprise
-
-
-def can_view(negotiation: Negotiation, user) -> bool:
-    return negotiation.enterprise.can_view(user)
+from app.orgs.access import reviewed_by, work_visible
 
 
 def visible_negotiations_query(user) -> Select:
-    """Negotiations of the enterprises this user sees, newest first."""
-    enterprises = visible_enterprises_query(user).with_only_columns(Enterprise.id).order_by(None)
+    """The negotiations this user sees (Negotiation.can_view, in SQL), newest first."""
+    coordinated = Negotiation.came_to_coordination & reviewed_by(user, Negotiation.enterprise_id)
     return (
         select(Negotiation)
-        .where(Negotiation.enterprise_id.in_(enterprises))
+        .where(work_visible(user, Negotiation.enterprise_id) | coordinated)
         .order_by(Negotiation.id.desc())
     )
 
 
 def get_negotiation_or_404(negotiation_id: int, user) -> Negotiation:
     negotiation = db.session.get(Negotiation, negotiation_id)
-    if negotiation is None or not can_view(negotiation, user):
+    if negotiation is None or not negotiation.can_view(user):
         abort(404)
     return negotiation
 
 
 def _part_or_404(model, part_id: int, user):
     part = db.session.get(model, part_id)
-    if part is None or part.negotiation is None or not can_view(part.negotiation, user):
+    if part is None or part.negotiation is None or not part.negotiation.can_view(user):
         abort(404)
     return part
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     false,
     text,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import UTCDateTime, utcnow
@@ -119,6 +120,23 @@ class Negotiation(db.Model):
 
     def __repr__(self) -> str:
         return f"<Negotiation {self.id} {self.state}>"
+
+    def can_view(self, user) -> bool:
+        """The enterprise's people and the federation; a labour officer of the region once the
+        negotiation is theirs to coordinate (集体合同规定 Art 49-52): a side asked for it, or the
+        request went unanswered past its deadline, when they may step in on their own."""
+        return self.enterprise.can_view_work(user) or (
+            self.came_to_coordination and self.enterprise.is_reviewed_by(user)
+        )
+
+    @hybrid_property
+    def came_to_coordination(self) -> bool:
+        return self.dispute_started_on is not None or self.overdue_flagged_at is not None
+
+    @came_to_coordination.inplace.expression
+    @classmethod
+    def _came_to_coordination(cls):
+        return cls.dispute_started_on.is_not(None) | cls.overdue_flagged_at.is_not(None)
 
     @property
     def responder_side(self) -> str:

@@ -19,7 +19,8 @@ from app import clock
 from app.audit.operations import history
 from app.auth.models import Role
 from app.auth.operations import find_user
-from app.contracts import operations as contract_ops
+from app.contracts.access import visible_contracts_query
+from app.contracts.models import Contract
 from app.db import INTEGER_MAX
 from app.deadlines import due_text
 from app.errors import InvalidInput, NotPermitted, translate
@@ -306,7 +307,9 @@ def _render_show(negotiation: Negotiation, status: int = 200, **forms):
         history=events,
         may=May.of(negotiation),
         profile=negotiation.enterprise.region.rule_profile,
-        contracts=contract_ops.contracts_of_negotiation(negotiation),
+        contracts=db.session.scalars(
+            visible_contracts_query(current_user).where(Contract.negotiation_id == negotiation.id)
+        ).all(),
         **forms,
     )
 

@@ -131,12 +131,19 @@ class Enterprise(db.Model):
         return f"<Enterprise {self.name}>"
 
     def can_view(self, user) -> bool:
-        """Members see their enterprise, the federation sees all, an officer sees their region."""
-        if user.is_federation_admin:
-            return True
-        if user.is_labour_officer and user.region_id == self.region_id:
-            return True
-        return self.id in user.enterprise_ids
+        """The enterprise's page (its facts, and what its people or the law let the visitor see):
+        its members, the federation, and the labour officers of its region."""
+        return self.can_view_work(user) or self.is_reviewed_by(user)
+
+    def can_view_work(self, user) -> bool:
+        """All of the enterprise's own work (its people, rosters, congress, negotiations, minutes
+        and history): its members and the federation that leads them."""
+        return user.is_federation_admin or self.id in user.enterprise_ids
+
+    def is_reviewed_by(self, user) -> bool:
+        """A labour officer of the enterprise's region (劳动行政部门): they review the contracts
+        filed with them and coordinate disputes (集体合同规定 Art 42-52), and see only that."""
+        return user.is_labour_officer and user.region_id == self.region_id
 
 
 class HolidaySchedule(db.Model):

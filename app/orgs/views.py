@@ -13,10 +13,12 @@ from app.auth import operations as auth_operations
 from app.auth.access import admin_required
 from app.auth.forms import ROLE_LABELS, MembershipForm
 from app.auth.models import Membership, Role, User
-from app.contracts.operations import contracts_of
+from app.contracts.access import visible_contracts_query
+from app.contracts.models import Contract
 from app.errors import InvalidInput
 from app.extensions import db
 from app.forms import show_errors
+from app.negotiations.access import visible_negotiations_query
 from app.negotiations.models import Negotiation
 from app.orgs import operations
 from app.orgs.access import get_enterprise_or_404, visible_enterprises_query
@@ -51,9 +53,10 @@ def enterprise(enterprise_id: int):
     enterprise = get_enterprise_or_404(enterprise_id, current_user)
     members = sorted(enterprise.memberships, key=lambda m: (m.role, m.user.full_name))
     negotiations = db.session.scalars(
-        select(Negotiation)
-        .where(Negotiation.enterprise_id == enterprise.id)
-        .order_by(Negotiation.id.desc())
+        visible_negotiations_query(current_user).where(Negotiation.enterprise_id == enterprise.id)
+    ).all()
+    contracts = db.session.scalars(
+        visible_contracts_query(current_user).where(Contract.enterprise_id == enterprise.id)
     ).all()
     return render_template(
         "orgs/enterprise.html",
@@ -63,7 +66,8 @@ def enterprise(enterprise_id: int):
         my_roles=current_user.roles_in(enterprise.id),
         negotiations=negotiations,
         state_labels=STATE_LABELS,
-        contracts=contracts_of(enterprise),
+        contracts=contracts,
+        sees_work=enterprise.can_view_work(current_user),
     )
 
 

@@ -350,7 +350,8 @@ REFUSALS = {
     "drafted": [
         ("outsider", "sign", {}, 404, "does not exist"),
         ("union rep", "sign", {}, 403, "You may not sign the contract"),
-        ("officer", "sign", {}, 403, "You may not sign the contract"),
+        # not filed with the labour officer: not theirs to see (README, "Security model")
+        ("officer", "sign", {}, 404, "does not exist"),
         ("union chief", "sign", {"password": "guess"}, 422, "password is wrong"),
         ("union chief", "sign", {"full_name": "赵"}, 422, "full name exactly"),
         ("union chief", "sign", {"document_sha256": "0" * 64}, 409, "changed since"),
@@ -365,7 +366,7 @@ REFUSALS = {
         ("union chief", "sign", {}, 409, "signed this contract already"),
         ("union chief", "void", {"reason": "不签"}, 409, "while the contract is signed"),
         ("union chief", "file", None, 403, "You may not file"),
-        ("officer", "approve", None, 409, "while the contract is signed"),
+        ("officer", "approve", None, 404, "does not exist"),
         ("union chief", "publication", PUBLISHED, 409, "cannot record the publication"),
     ],
     "filed": [
