@@ -16,14 +16,14 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from itertools import chain
 from operator import methodcaller
 
-from transitions import Machine
 from transitions.core import EventData
 
 from workflows.errors import TransitionNotAllowed
-from workflows.machines import allowed, fire_on, machine_rows, role_table, roles_by_trigger
+from workflows.machines import Activity, Workflow, arg
 from workflows.messages import N_, Message
 from workflows.rules import (
     RuleProfile,
@@ -34,20 +34,35 @@ from workflows.rules import (
     votes_needed,
 )
 
-SESSION_STATES = ["scheduled", "in_session", "adjourned", "cancelled"]
+
+class SessionState(StrEnum):
+    SCHEDULED = "scheduled"
+    IN_SESSION = "in_session"
+    ADJOURNED = "adjourned"
+    CANCELLED = "cancelled"
+
+
+class MotionState(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+SESSION_STATES = [state.value for state in SessionState]
 # The main line, for a stepper (进度条).
-SESSION_STEPS = ["scheduled", "in_session", "adjourned"]
-SESSION_TERMINAL = frozenset({"adjourned", "cancelled"})
+SESSION_STEPS = [SessionState.SCHEDULED, SessionState.IN_SESSION, SessionState.ADJOURNED]
+SESSION_TERMINAL = frozenset({SessionState.ADJOURNED, SessionState.CANCELLED})
 
 # Attendance (签到) is recorded until the sitting ends; the secretary may record it before the
 # opening, but a delegate checks in with the code only while the congress sits, so the code
 # cannot be tried days ahead.
-CHECK_IN_STATES = frozenset({"scheduled", "in_session"})
-SELF_CHECK_IN_STATES = frozenset({"in_session"})
+CHECK_IN_STATES = frozenset({SessionState.SCHEDULED, SessionState.IN_SESSION})
+SELF_CHECK_IN_STATES = frozenset({SessionState.IN_SESSION})
 
-MOTION_STATES = ["draft", "open", "closed", "cancelled"]
-MOTION_STEPS = ["draft", "open", "closed"]
-MOTION_TERMINAL = frozenset({"closed", "cancelled"})
+MOTION_STATES = [state.value for state in MotionState]
+MOTION_STEPS = [MotionState.DRAFT, MotionState.OPEN, MotionState.CLOSED]
+MOTION_TERMINAL = frozenset({MotionState.CLOSED, MotionState.CANCELLED})
 
 # One label per state name; "cancelled" means the same for a session and a motion.
 STATE_LABELS = {
@@ -88,21 +103,13 @@ SECRETARY = frozenset({"secretary"})
 SECRETARY_OR_SYSTEM = frozenset({"secretary", "system"})
 
 
-def _arg(event: EventData, name: str):
-    """A keyword argument the guard needs; leaving it out is a programming error, not a 409."""
-    try:
-        return event.kwargs[name]
-    except KeyError:
-        raise TypeError(f"{event.event.name} needs the keyword argument {name!r}") from None
-
-
 # Session (职代会会议)
 
 
 def _no_open_motions(event: EventData) -> bool:
     # A session ends only when every vote in it has been closed (or cancelled): a vote left open
     # would go on after the congress rose.
-    count = _arg(event, "open_motions")
+    count = arg(event, "open_motions")
     if count:
         raise TransitionNotAllowed(
             N_("close the open motions first (still open: %(count)d)"), count=count
@@ -113,7 +120,7 @@ def _no_open_motions(event: EventData) -> bool:
 def _no_motions_to_vote(event: EventData) -> bool:
     # A cancelled sitting votes on nothing: its motions are cancelled first, each by itself, so
     # none (and no contract draft waiting for its vote) is left behind in a session that is over.
-    count = _arg(event, "draft_motions")
+    count = arg(event, "draft_motions")
     if count:
         raise TransitionNotAllowed(
             N_("cancel the session's motions first (still to be voted on: %(count)d)"),
@@ -146,7 +153,7 @@ SESSION_TRANSITIONS = [
 
 def _session_in_session(event: EventData) -> bool:
     # The congress votes only while it sits.
-    state = _arg(event, "session_state")
+    state = arg(event, "session_state")
     if state != "in_session":
         raise TransitionNotAllowed(
             N_("the voting opens only while the session is in session, not %(state)s"),
@@ -157,14 +164,14 @@ def _session_in_session(event: EventData) -> bool:
 
 def _has_items(event: EventData) -> bool:
     # 企业民主管理规定 Art 20: a motion has 1..n items, each voted on by itself.
-    if _arg(event, "items") < 1:
+    if arg(event, "items") < 1:
         raise TransitionNotAllowed(N_("a motion needs at least one item to vote on"))
     return True
 
 
 def _quorum_present(event: EventData) -> bool:
-    present, total = _arg(event, "present"), _arg(event, "total")
-    profile: RuleProfile = _arg(event, "profile")
+    present, total = arg(event, "present"), arg(event, "total")
+    profile: RuleProfile = arg(event, "profile")
     if total < 1:
         raise TransitionNotAllowed(N_("the congress has no delegates to vote"))
     # 集体合同规定 Art 36: the congress decides only with at least 2/3 of all delegates present.
@@ -197,56 +204,63 @@ MOTION_TRANSITIONS = [
 ]
 
 
-def _machine(states: list[str], transitions: list[dict]) -> Machine:
-    return Machine(
-        model=None,
-        states=states,
-        transitions=machine_rows(transitions),
-        initial=states[0],
-        auto_transitions=False,
-        send_event=True,
-    )
+DELEGATE = frozenset({"delegate"})
 
-
-session_machine = _machine(SESSION_STATES, SESSION_TRANSITIONS)
-motion_machine = _machine(MOTION_STATES, MOTION_TRANSITIONS)
+SESSION_WORKFLOW = Workflow(
+    "session",
+    SessionState,
+    SESSION_TRANSITIONS,
+    activities=[
+        Activity(
+            "check_in",
+            SELF_CHECK_IN_STATES,
+            DELEGATE,
+            N_("check in"),
+            refusal=N_("Only a delegate of this congress checks in."),
+            not_now=N_("Check-in with the code opens when the session opens."),
+        ),
+        Activity(
+            "record_attendance",
+            CHECK_IN_STATES,
+            SECRETARY,
+            N_("record the attendance"),
+            refusal=N_("Only the congress secretary or the union runs the congress."),
+        ),
+    ],
+    not_now=N_("cannot %(action)s while the session is %(state)s"),
+    state_labels=STATE_LABELS,
+    action_labels=ACTION_LABELS,
+    steps=SESSION_STEPS,
+    terminal=SESSION_TERMINAL,
+)
+MOTION_WORKFLOW = Workflow(
+    "motion",
+    MotionState,
+    MOTION_TRANSITIONS,
+    activities=[
+        Activity(
+            "vote",
+            frozenset({MotionState.OPEN}),
+            DELEGATE,
+            N_("vote"),
+            refusal=N_("Only a delegate of this congress votes."),
+            not_now=N_("Voting on this motion is closed."),
+        ),
+    ],
+    not_now=N_("cannot %(action)s while the motion is %(state)s"),
+    state_labels=STATE_LABELS,
+    action_labels=ACTION_LABELS,
+    steps=MOTION_STEPS,
+    terminal=MOTION_TERMINAL,
+)
 # The names the diagram command looks up.
-SESSION_MACHINE = session_machine
-MOTION_MACHINE = motion_machine
-
-# Each trigger's machine, what that machine drives, and the refusal when the state does not fit.
-_SESSION = (session_machine, "session", N_("cannot %(action)s while the session is %(state)s"))
-_MOTION = (motion_machine, "motion", N_("cannot %(action)s while the motion is %(state)s"))
-_MACHINE_OF = {
-    **{trigger: _SESSION for trigger in session_machine.events},
-    **{trigger: _MOTION for trigger in motion_machine.events},
+SESSION_MACHINE = SESSION_WORKFLOW.machine
+MOTION_MACHINE = MOTION_WORKFLOW.machine
+# Trigger names are unique across the two machines: each names its workflow.
+_WORKFLOW_OF = {
+    **{trigger: SESSION_WORKFLOW for trigger in SESSION_WORKFLOW.triggers},
+    **{trigger: MOTION_WORKFLOW for trigger in MOTION_WORKFLOW.triggers},
 }
-
-
-_ROLES = role_table(SESSION_TRANSITIONS + MOTION_TRANSITIONS)
-# Everyone who may fire a trigger from some state.
-ROLES_FOR: dict[str, frozenset[str]] = roles_by_trigger(_ROLES)
-
-
-def roles_for(trigger: str, state: str) -> frozenset[str]:
-    """The roles that may fire `trigger` from `state` (empty when it is not valid there)."""
-    return _ROLES.get((trigger, state), frozenset())
-
-
-def allowed_session_triggers(state: str, roles: set[str]) -> list[str]:
-    """The session triggers valid from `state` that one of `roles` may fire, in order.
-
-    Guards are not evaluated: an allowed trigger may still be refused with its reason.
-    """
-    return allowed(session_machine, _ROLES, state, roles)
-
-
-def allowed_motion_triggers(state: str, roles: set[str]) -> list[str]:
-    """The motion triggers valid from `state` that one of `roles` may fire, in order.
-
-    Guards are not evaluated: an allowed trigger may still be refused with its reason.
-    """
-    return allowed(motion_machine, _ROLES, state, roles)
 
 
 def fire(obj, trigger: str, **kwargs) -> None:
@@ -258,12 +272,14 @@ def fire(obj, trigger: str, **kwargs) -> None:
     An unknown trigger, or an object in a state its machine does not know, is a ValueError.
     """
     try:
-        machine, kind, refusal = _MACHINE_OF[trigger]
+        workflow = _WORKFLOW_OF[trigger]
     except KeyError:
         raise ValueError(f"unknown congress trigger: {trigger!r}") from None
-    if obj.state not in machine.states:
-        raise ValueError(f"{trigger} moves a {kind}; {obj.state!r} is not a {kind} state")
-    fire_on(machine, obj, trigger, refusal, ACTION_LABELS, STATE_LABELS, **kwargs)
+    if obj.state not in workflow.machine.states:
+        raise ValueError(
+            f"{trigger} moves a {workflow.noun}; {obj.state!r} is not a {workflow.noun} state"
+        )
+    workflow.fire(obj, trigger, **kwargs)
 
 
 # The tally (计票)

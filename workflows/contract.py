@@ -12,32 +12,47 @@ the application. Deadlines are periods counted under 民法典 Art 201-203 (`wor
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 
-from transitions import Machine
 from transitions.core import EventData
 
 from workflows.calendar import Due, add_months, count
 from workflows.errors import TransitionNotAllowed
-from workflows.machines import allowed, fire_on, machine_rows, role_table, roles_by_trigger
+from workflows.machines import Activity, Workflow, arg
 from workflows.messages import N_
 from workflows.rules import SIDES, RuleProfile
 
-STATES = [
-    "drafted",
-    "signing",
-    "signed",
-    "filed",
-    "effective",
-    "published",
-    "expired",
-    "returned",
-    "void",
-]
+
+class State(StrEnum):
+    DRAFTED = "drafted"
+    SIGNING = "signing"
+    SIGNED = "signed"
+    FILED = "filed"
+    EFFECTIVE = "effective"
+    PUBLISHED = "published"
+    EXPIRED = "expired"
+    RETURNED = "returned"
+    VOID = "void"
+
+
+STATES = [state.value for state in State]
 # The main line, for a stepper (进度条).
-STEPS = ["drafted", "signing", "signed", "filed", "effective", "published", "expired"]
-TERMINAL = frozenset({"expired", "returned", "void"})
+STEPS = [
+    State.DRAFTED,
+    State.SIGNING,
+    State.SIGNED,
+    State.FILED,
+    State.EFFECTIVE,
+    State.PUBLISHED,
+    State.EXPIRED,
+]
+TERMINAL = frozenset({State.EXPIRED, State.RETURNED, State.VOID})
 # The contract binds the parties (集体合同规定 Art 6) in these states.
-IN_FORCE = frozenset({"effective", "published"})
+IN_FORCE = frozenset({State.EFFECTIVE, State.PUBLISHED})
+# Neither signed by both nor refused: a chief may still sign it, or refuse to.
+UNSIGNED = frozenset({State.DRAFTED, State.SIGNING})
+# Returned or void: it ended before taking effect.
+ENDED_UNSIGNED = frozenset({State.RETURNED, State.VOID})
 
 STATE_LABELS = {
     "drafted": N_("awaiting signatures"),
@@ -67,16 +82,8 @@ OFFICER = frozenset({"officer"})
 SYSTEM = frozenset({"system"})
 
 
-def _arg(event: EventData, name: str):
-    """A keyword argument the guard needs; leaving it out is a programming error, not a 409."""
-    try:
-        return event.kwargs[name]
-    except KeyError:
-        raise TypeError(f"{event.event.name} needs the keyword argument {name!r}") from None
-
-
 def _first_signature(event: EventData) -> bool:
-    signed = set(_arg(event, "signed_sides"))
+    signed = set(arg(event, "signed_sides"))
     if len(signed) != 1 or not signed <= set(SIDES):
         raise TransitionNotAllowed(N_("the first signature is one side's"))
     return True
@@ -84,7 +91,7 @@ def _first_signature(event: EventData) -> bool:
 
 def _both_signed(event: EventData) -> bool:
     # 集体合同规定 Art 37: both chief representatives sign.
-    signed = set(_arg(event, "signed_sides"))
+    signed = set(arg(event, "signed_sides"))
     missing = [side for side in SIDES if side not in signed]
     if missing:
         raise TransitionNotAllowed(N_("the %(side)s side has not signed yet"), side=missing[0])
@@ -92,14 +99,14 @@ def _both_signed(event: EventData) -> bool:
 
 
 def _has_reason(event: EventData) -> bool:
-    if not (_arg(event, "reason") or "").strip():
+    if not (arg(event, "reason") or "").strip():
         raise TransitionNotAllowed(N_("give the reason in writing"))
     return True
 
 
 def _has_opinion(event: EventData) -> bool:
     # 集体合同规定 Art 46: an objection is a written review opinion (审查意见书).
-    if not (_arg(event, "opinion") or "").strip():
+    if not (arg(event, "opinion") or "").strip():
         raise TransitionNotAllowed(N_("an objection needs the written review opinion"))
     return True
 
@@ -107,7 +114,7 @@ def _has_opinion(event: EventData) -> bool:
 def _within_review_period(event: EventData) -> bool:
     # 集体合同规定 Art 46-47: the decision comes within 15 days of receipt; after them the
     # contract is in effect by law, and the tick records it even if it has not run yet today.
-    today, review_due = _arg(event, "today"), _arg(event, "review_due")
+    today, review_due = arg(event, "today"), arg(event, "review_due")
     if today > review_due:
         raise TransitionNotAllowed(
             N_("the review period ended on %(due)s: the contract is deemed approved"),
@@ -118,7 +125,7 @@ def _within_review_period(event: EventData) -> bool:
 
 def _review_period_over(event: EventData) -> bool:
     # 集体合同规定 Art 47: no objection within 15 days of receipt → in effect.
-    today, review_due = _arg(event, "today"), _arg(event, "review_due")
+    today, review_due = arg(event, "today"), arg(event, "review_due")
     if today <= review_due:
         raise TransitionNotAllowed(
             N_("the review period runs until %(due)s"), due=review_due.isoformat()
@@ -128,7 +135,7 @@ def _review_period_over(event: EventData) -> bool:
 
 def _both_published(event: EventData) -> bool:
     # 试行办法 Art 23; 集体合同规定 Art 48: each side informs its people.
-    published = set(_arg(event, "published_sides"))
+    published = set(arg(event, "published_sides"))
     missing = [side for side in SIDES if side not in published]
     if missing:
         raise TransitionNotAllowed(
@@ -138,7 +145,7 @@ def _both_published(event: EventData) -> bool:
 
 
 def _term_over(event: EventData) -> bool:
-    today, ends_on = _arg(event, "today"), _arg(event, "ends_on")
+    today, ends_on = arg(event, "today"), arg(event, "ends_on")
     if today <= ends_on:
         raise TransitionNotAllowed(N_("the term runs until %(end)s"), end=ends_on.isoformat())
     return True
@@ -207,53 +214,46 @@ TRANSITIONS = [
     },
 ]
 
-machine = Machine(
-    model=None,
-    states=STATES,
-    transitions=machine_rows(TRANSITIONS),
-    initial="drafted",
-    auto_transitions=False,
-    send_event=True,
+
+def _no_renewal_under_way(*, renewal_started: bool, **_) -> None:
+    if renewal_started:
+        raise TransitionNotAllowed(N_("A renewal negotiation is under way already."))
+
+
+def _renewal_window_open(*, today: date, renewal_opens_on: date, **_) -> None:
+    # 集体合同规定 Art 38: renewal is negotiated in the three months before the term ends.
+    if today < renewal_opens_on:
+        raise TransitionNotAllowed(
+            N_("Renewal may be asked for from %(day)s (three months before the term ends)."),
+            day=renewal_opens_on.isoformat(),
+        )
+
+
+ACTIVITIES = [
+    Activity(
+        "renew",
+        IN_FORCE,
+        frozenset({"union", "employer"}),
+        N_("ask to renew the contract"),
+        refusal=N_("Only a union or employer representative asks to renew."),
+        not_now=N_("Only a contract in force is renewed."),
+        guards=(_no_renewal_under_way, _renewal_window_open),
+    ),
+]
+
+WORKFLOW = Workflow(
+    "contract",
+    State,
+    TRANSITIONS,
+    activities=ACTIVITIES,
+    not_now=N_("cannot %(action)s while the contract is %(state)s"),
+    state_labels=STATE_LABELS,
+    action_labels=ACTION_LABELS,
+    steps=STEPS,
+    terminal=TERMINAL,
 )
-# The name the diagram command looks up.
-CONTRACT_MACHINE = machine
-
-
-_ROLES = role_table(TRANSITIONS)
-# Everyone who may fire a trigger from some state.
-ROLES_FOR: dict[str, frozenset[str]] = roles_by_trigger(_ROLES)
-
-
-def roles_for(trigger: str, state: str) -> frozenset[str]:
-    """The roles that may fire `trigger` from `state` (empty when it is not valid there)."""
-    return _ROLES.get((trigger, state), frozenset())
-
-
-def allowed_triggers(state: str, roles: set[str]) -> list[str]:
-    """The triggers valid from `state` that one of `roles` may fire, in the order of TRANSITIONS.
-
-    Guards are not evaluated: an allowed trigger may still be refused with its reason.
-    """
-    return allowed(machine, _ROLES, state, roles)
-
-
-def fire(contract, trigger: str, **kwargs) -> None:
-    """Fire `trigger` on `contract` (any object with a `state` attribute).
-
-    Raises TransitionNotAllowed when the trigger is not valid in the current state or a guard
-    fails; the state is then unchanged. An unknown trigger name is a ValueError.
-    """
-    if trigger not in machine.events:
-        raise ValueError(f"unknown contract trigger: {trigger!r}")
-    fire_on(
-        machine,
-        contract,
-        trigger,
-        N_("cannot %(action)s while the contract is %(state)s"),
-        ACTION_LABELS,
-        STATE_LABELS,
-        **kwargs,
-    )
+machine = WORKFLOW.machine  # the name the diagram command looks up
+fire = WORKFLOW.fire
 
 
 # Deadlines and the term

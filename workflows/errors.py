@@ -1,4 +1,5 @@
-"""Errors raised by the workflows; the application turns them into 409 Conflict."""
+"""Errors raised by the workflows; the application turns them into 409 Conflict, or 403
+Forbidden for a role that may not act."""
 
 from workflows.messages import Message
 
@@ -13,6 +14,10 @@ class WorkflowError(Exception):
 
 class TransitionNotAllowed(WorkflowError):
     """A trigger that is not allowed now, with the reason in words."""
+
+
+class RoleNotAllowed(WorkflowError):
+    """An action none of the person's roles may take (the application answers 403)."""
 
 
 class CalendarNotCovered(WorkflowError):

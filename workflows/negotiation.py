@@ -8,28 +8,43 @@ is a 409 that says why. Who may fire a trigger is `roles_for(trigger, state)`; t
 by the application.
 """
 
-from transitions import Machine
+from enum import StrEnum
+
 from transitions.core import EventData
 
 from workflows.errors import TransitionNotAllowed
-from workflows.machines import allowed, fire_on, machine_rows, role_table, roles_by_trigger
+from workflows.machines import Activity, Workflow, arg
 from workflows.messages import N_
 
-STATES = [
-    "draft",
-    "requested",
-    "preparing",
-    "negotiating",
-    "suspended",
-    "in_dispute",
-    "agreed",
-    "in_congress",
-    "ratified",
-    "abandoned",
-]
+
+class State(StrEnum):
+    DRAFT = "draft"
+    REQUESTED = "requested"
+    PREPARING = "preparing"
+    NEGOTIATING = "negotiating"
+    SUSPENDED = "suspended"
+    IN_DISPUTE = "in_dispute"
+    AGREED = "agreed"
+    IN_CONGRESS = "in_congress"
+    RATIFIED = "ratified"
+    ABANDONED = "abandoned"
+
+
+STATES = [state.value for state in State]
 # The main line, for a stepper (进度条).
-STEPS = ["draft", "requested", "preparing", "negotiating", "agreed", "in_congress", "ratified"]
-TERMINAL = frozenset({"ratified", "abandoned"})
+STEPS = [
+    State.DRAFT,
+    State.REQUESTED,
+    State.PREPARING,
+    State.NEGOTIATING,
+    State.AGREED,
+    State.IN_CONGRESS,
+    State.RATIFIED,
+]
+TERMINAL = frozenset({State.RATIFIED, State.ABANDONED})
+# From the acceptance of the request until the draft is agreed: the representatives and the
+# recorder may change (集体合同规定 Art 19-24, 33).
+OPEN = frozenset({State.PREPARING, State.NEGOTIATING, State.SUSPENDED, State.IN_DISPUTE})
 
 STATE_LABELS = {
     "draft": N_("draft"),
@@ -72,17 +87,9 @@ SIDES_OR_COORDINATOR = EITHER_SIDE | {"coordinator"}
 SYSTEM = frozenset({"system"})
 
 
-def _arg(event: EventData, name: str):
-    """A keyword argument the guard needs; leaving it out is a programming error, not a 409."""
-    try:
-        return event.kwargs[name]
-    except KeyError:
-        raise TypeError(f"{event.event.name} needs the keyword argument {name!r}") from None
-
-
 def _refusal_has_reason(event: EventData) -> bool:
     # 集体合同规定 Art 32: the request may not be refused without a proper reason (正当理由).
-    if not (_arg(event, "reason") or "").strip():
+    if not (arg(event, "reason") or "").strip():
         raise TransitionNotAllowed(N_("a refusal must give its reason in writing"))
     return True
 
@@ -90,7 +97,7 @@ def _refusal_has_reason(event: EventData) -> bool:
 def _refused_or_overdue(event: EventData) -> bool:
     # 集体合同规定 Art 32, 49: coordination is asked for once the other side refused or let the
     # 20-day response period pass without a written response.
-    if not (_arg(event, "refused") or _arg(event, "overdue")):
+    if not (arg(event, "refused") or arg(event, "overdue")):
         raise TransitionNotAllowed(
             N_(
                 "the other side has not refused and its response deadline has not passed; "
@@ -102,7 +109,7 @@ def _refused_or_overdue(event: EventData) -> bool:
 
 def _representatives_ready(event: EventData) -> bool:
     # 集体合同规定 Art 19-24: the representatives are checked before the talks start.
-    problems = _arg(event, "representative_problems")
+    problems = arg(event, "representative_problems")
     if problems:
         raise TransitionNotAllowed(
             N_(
@@ -112,16 +119,16 @@ def _representatives_ready(event: EventData) -> bool:
             count=len(problems),
         )
     # 集体合同规定 Art 33: a neutral recorder is appointed before the talks.
-    if not _arg(event, "has_recorder"):
+    if not arg(event, "has_recorder"):
         raise TransitionNotAllowed(N_("no recorder has been appointed for the talks"))
     return True
 
 
 def _suspension_agreed(event: EventData) -> bool:
     # 集体合同规定 Art 35: talks are suspended by agreement of both sides, who fix when they resume.
-    if not _arg(event, "agreed_by_both"):
+    if not arg(event, "agreed_by_both"):
         raise TransitionNotAllowed(N_("the talks can be suspended only when both sides agree"))
-    resume_on, today = _arg(event, "resume_on"), _arg(event, "today")
+    resume_on, today = arg(event, "resume_on"), arg(event, "today")
     if resume_on is None:
         raise TransitionNotAllowed(N_("a suspension needs the date on which the talks resume"))
     if resume_on <= today:
@@ -135,9 +142,9 @@ def _suspension_agreed(event: EventData) -> bool:
 
 def _extension_allowed(event: EventData) -> bool:
     # 集体合同规定 Art 52: the coordination period may be extended once, by at most 15 days.
-    if _arg(event, "already_extended"):
+    if arg(event, "already_extended"):
         raise TransitionNotAllowed(N_("the dispute coordination has already been extended once"))
-    days, most = _arg(event, "extension_days"), _arg(event, "profile").dispute_extension_days
+    days, most = arg(event, "extension_days"), arg(event, "profile").dispute_extension_days
     if not 1 <= days <= most:
         raise TransitionNotAllowed(
             N_("an extension is 1 to %(most)d days, not %(days)d"), most=most, days=days
@@ -147,7 +154,7 @@ def _extension_allowed(event: EventData) -> bool:
 
 def _both_accepted_the_same(event: EventData) -> bool:
     # 集体合同规定 Art 34(4): a draft exists only once both sides agree on the same text.
-    union, employer = _arg(event, "union_accepted"), _arg(event, "employer_accepted")
+    union, employer = arg(event, "union_accepted"), arg(event, "employer_accepted")
     if union is None and employer is None:
         raise TransitionNotAllowed(N_("neither side has accepted a proposal"))
     if union is None:
@@ -165,7 +172,7 @@ def _both_accepted_the_same(event: EventData) -> bool:
 
 def _every_item_passed(event: EventData) -> bool:
     # 集体合同规定 Art 36, 37: the draft is ratified only when the congress approved every item.
-    failed = _arg(event, "failed_items")
+    failed = arg(event, "failed_items")
     if failed:
         raise TransitionNotAllowed(
             N_("items rejected by the congress: %(items)s"),
@@ -175,7 +182,7 @@ def _every_item_passed(event: EventData) -> bool:
 
 
 def _some_item_failed(event: EventData) -> bool:
-    if not _arg(event, "failed_items"):
+    if not arg(event, "failed_items"):
         raise TransitionNotAllowed(
             N_("the congress approved every item; the draft cannot go back to the talks")
         )
@@ -290,48 +297,115 @@ TRANSITIONS = [
     {"trigger": "renegotiate", "source": "ratified", "dest": "negotiating", "roles": SYSTEM},
 ]
 
-machine = Machine(
-    model=None,
-    states=STATES,
-    transitions=machine_rows(TRANSITIONS),
-    initial="draft",
-    auto_transitions=False,
-    send_event=True,
+CHIEFS = frozenset({"union_chief", "employer_chief"})
+ONLY_A_SIDE = N_("Only a union or employer representative of the enterprise may do this.")
+
+# What changes no state but is open only in some states, to some roles.
+ACTIVITIES = [
+    Activity(
+        "edit_request",
+        frozenset({State.DRAFT}),
+        REQUESTER,
+        N_("edit the request"),
+        refusal=N_("Only the requesting side edits its request."),
+        not_now=N_("The request has been sent; it can no longer be changed."),
+    ),
+    # 集体合同规定 Art 19-24: each side appoints and replaces its own representatives.
+    Activity(
+        "appoint",
+        OPEN,
+        EITHER_SIDE,
+        N_("appoint the representatives"),
+        refusal=ONLY_A_SIDE,
+        not_now=N_(
+            "Representatives are appointed once the request is accepted and until the talks end."
+        ),
+    ),
+    Activity(
+        "vacate",
+        OPEN,
+        EITHER_SIDE,
+        N_("release a representative"),
+        refusal=ONLY_A_SIDE,
+        not_now=N_("The representatives can change only while the negotiation is open."),
+    ),
+    # Art 33: the recorder, named by the sides before the talks.
+    Activity(
+        "set_recorder",
+        OPEN,
+        EITHER_SIDE,
+        N_("name the recorder"),
+        refusal=ONLY_A_SIDE,
+        not_now=N_("The recorder is named while the negotiation is open."),
+    ),
+    Activity(
+        "schedule_round",
+        frozenset({State.NEGOTIATING}),
+        EITHER_SIDE,
+        N_("schedule a round"),
+        refusal=ONLY_A_SIDE,
+        not_now=N_("Rounds are held while the talks are on."),
+    ),
+    Activity(
+        "propose",
+        frozenset({State.NEGOTIATING}),
+        EITHER_SIDE,
+        N_("propose a wage grid"),
+        refusal=ONLY_A_SIDE,
+        not_now=N_("Proposals are made while the talks are on."),
+    ),
+    Activity(
+        "accept_proposal",
+        frozenset({State.NEGOTIATING}),
+        EITHER_SIDE,
+        N_("accept a proposal"),
+        refusal=ONLY_A_SIDE,
+        not_now=N_("Proposals are accepted while the talks are on."),
+    ),
+    Activity(
+        "edit_clauses",
+        frozenset({State.NEGOTIATING}),
+        EITHER_SIDE,
+        N_("change the clauses"),
+        refusal=ONLY_A_SIDE,
+        not_now=N_("The clauses change only while the talks are on."),
+    ),
+    Activity(
+        "propose_suspension",
+        frozenset({State.NEGOTIATING}),
+        EITHER_SIDE,
+        N_("propose to suspend the talks"),
+        refusal=ONLY_A_SIDE,
+        not_now=N_("Only running talks can be suspended."),
+    ),
+    # Art 33: the recorder writes the minutes of each round until the negotiation ends.
+    Activity(
+        "write_minutes",
+        frozenset(STATES) - TERMINAL,
+        frozenset({"recorder"}),
+        N_("write the minutes"),
+        refusal=N_("Only the recorder writes the minutes (集体合同规定 Art 33)."),
+        not_now=N_("The negotiation has ended; its minutes are final."),
+    ),
+    Activity(
+        "confirm_minutes",
+        frozenset(STATES),
+        CHIEFS,
+        N_("confirm the minutes"),
+        refusal=N_("Only a chief representative confirms the minutes."),
+    ),
+]
+
+WORKFLOW = Workflow(
+    "negotiation",
+    State,
+    TRANSITIONS,
+    activities=ACTIVITIES,
+    not_now=N_("cannot %(action)s while the negotiation is %(state)s"),
+    state_labels=STATE_LABELS,
+    action_labels=ACTION_LABELS,
+    steps=STEPS,
+    terminal=TERMINAL,
 )
-
-
-_ROLES = role_table(TRANSITIONS)
-# Everyone who may fire a trigger from some state.
-ROLES_FOR: dict[str, frozenset[str]] = roles_by_trigger(_ROLES)
-
-
-def roles_for(trigger: str, state: str) -> frozenset[str]:
-    """The roles that may fire `trigger` from `state` (empty when it is not valid there)."""
-    return _ROLES.get((trigger, state), frozenset())
-
-
-def allowed_triggers(state: str, roles: set[str]) -> list[str]:
-    """The triggers valid from `state` that one of `roles` may fire, in the order of TRANSITIONS.
-
-    Guards are not evaluated: an allowed trigger may still be refused with its reason.
-    """
-    return allowed(machine, _ROLES, state, roles)
-
-
-def fire(negotiation, trigger: str, **kwargs) -> None:
-    """Fire `trigger` on `negotiation` (any object with a `state` attribute).
-
-    Raises TransitionNotAllowed when the trigger is not valid in the current state or a guard
-    fails; the state is then unchanged. An unknown trigger name is a ValueError.
-    """
-    if trigger not in machine.events:
-        raise ValueError(f"unknown negotiation trigger: {trigger!r}")
-    fire_on(
-        machine,
-        negotiation,
-        trigger,
-        N_("cannot %(action)s while the negotiation is %(state)s"),
-        ACTION_LABELS,
-        STATE_LABELS,
-        **kwargs,
-    )
+machine = WORKFLOW.machine  # the name the diagram command looks up
+fire = WORKFLOW.fire

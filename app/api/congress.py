@@ -10,7 +10,6 @@ from flask_login import current_user
 from flask_smorest import abort
 
 from app.api.common import Blueprint, error_responses, loader
-from app.auth.models import Role
 from app.congress import operations as ops
 from app.congress import roster
 from app.congress.access import (
@@ -18,11 +17,10 @@ from app.congress.access import (
     get_congress_or_404,
     get_delegate_or_404,
     get_motion_or_404,
-    get_motion_to_vote_or_404,
     get_session_or_404,
-    is_organiser,
+    require_organiser,
 )
-from app.congress.models import CongressSession
+from app.congress.models import CongressSession, Motion
 from app.congress.results import motion_results
 from app.congress.schemas import (
     AttendanceCreateSchema,
@@ -45,11 +43,9 @@ from app.congress.schemas import (
 )
 from app.errors import Conflict, InvalidInput, NotPermitted
 from app.extensions import db
-from app.negotiations import operations as negotiation_ops
-from app.negotiations.access import get_negotiation_or_404
+from app.negotiations.access import get_negotiation_or_404, require_role
 from app.orgs.access import get_enterprise_work_or_404
 from workflows import congress as workflow
-from workflows import negotiation as negotiation_workflow
 
 blp = Blueprint(
     "api_congress", __name__, description="Workers' congress: roster, sessions and check-in"
@@ -64,16 +60,11 @@ with_delegate = loader("delegate_id", "delegate", get_delegate_or_404, lambda d:
 
 def organiser(congress) -> None:
     """The congress's working body (secretary and union) runs it; the federation may too."""
-    if not is_organiser(current_user, congress):
-        raise NotPermitted(_("Only the congress secretary or the union runs the congress."))
+    require_organiser(current_user, congress.enterprise_id)
 
 
 def enterprise_organiser(enterprise) -> None:
-    if not (
-        current_user.is_federation_admin
-        or current_user.has_role(enterprise.id, Role.CONGRESS_SECRETARY, Role.UNION_REP)
-    ):
-        raise NotPermitted(_("Only the congress secretary or the union runs the congress."))
+    require_organiser(current_user, enterprise.id)
 
 
 fails_with = error_responses(blp)
@@ -251,6 +242,18 @@ def record_attendance(data, session):
 
 
 with_motion = loader("motion_id", "motion", get_motion_or_404, lambda m: m.session.congress)
+
+
+def get_motion_to_vote_or_404(motion_id: int, user) -> Motion:
+    """The motion for a ballot, read with the voter's standing under its lock (one query). The
+    standing tells whether they are a delegate of its congress; only someone who is not needs
+    the check of get_motion_or_404 (app.api.congress.voter)."""
+    motion = ops.motion_to_vote(motion_id, user)
+    if motion is None:
+        abort(404)
+    return motion
+
+
 # The voter's check reads their standing on the motion itself (under its lock, once).
 with_motion_to_vote = loader("motion_id", "motion", get_motion_to_vote_or_404)
 with_negotiation = loader("negotiation_id", "negotiation", get_negotiation_or_404)
@@ -267,13 +270,7 @@ def voter(motion) -> None:
 
 def may_submit_draft(negotiation) -> None:
     """The union or the secretary sends the agreed draft to the congress (集体合同规定 Art 36)."""
-    trigger = "submit_to_congress"
-    if not negotiation_workflow.ROLES_FOR[trigger] & negotiation_ops.roles_of(
-        current_user, negotiation
-    ):
-        raise NotPermitted(
-            _("You may not %(action)s.", action=_(negotiation_workflow.ACTION_LABELS[trigger]))
-        )
+    require_role(negotiation, current_user, "submit_to_congress")
 
 
 @blp.post("/sessions/<int:session_id>/motions")

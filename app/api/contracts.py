@@ -19,6 +19,7 @@ from app.contracts import operations as ops
 from app.contracts.access import (
     failed_signing_attempts,
     get_contract_or_404,
+    require_role,
     visible_contracts_query,
 )
 from app.contracts.models import Contract
@@ -36,12 +37,10 @@ from app.contracts.schemas import (
     VoidSchema,
 )
 from app.contracts.verification import NotAPdf, PdfRefused, VerificationBusy
-from app.errors import InvalidInput, NotPermitted, Unavailable
+from app.errors import InvalidInput, Unavailable
 from app.extensions import db
-from app.negotiations import operations as negotiation_ops
 from app.negotiations.access import get_negotiation_or_404
 from app.orgs.access import get_enterprise_or_404
-from workflows import contract as workflow
 
 blp = Blueprint(
     "api_contracts",
@@ -60,21 +59,10 @@ with_negotiation = loader("negotiation_id", "negotiation", get_negotiation_or_40
 with_enterprise = loader("enterprise_id", "enterprise", get_enterprise_or_404)
 
 
-def may(trigger: str) -> Callable:
-    """Whoever the workflow lets fire `trigger` from some state; the state is checked later."""
-
-    def check(contract) -> None:
-        if not workflow.ROLES_FOR[trigger] & ops.roles_of(current_user, contract):
-            raise NotPermitted(
-                _("You may not %(action)s.", action=_(workflow.ACTION_LABELS[trigger]))
-            )
-
-    return check
-
-
-def side_representative(contract) -> None:
-    if not negotiation_ops.sides_of(current_user, contract.negotiation):
-        raise NotPermitted(_("Only a union or employer representative asks to renew."))
+def may(action: str) -> Callable:
+    """Whoever the workflow lets take `action` in some state (403 otherwise, before the body is
+    read); the state is judged by the operation."""
+    return lambda contract: require_role(contract, current_user, action)
 
 
 fails_with = error_responses(blp)
@@ -247,7 +235,7 @@ def record_publication(data, contract):
 
 
 @blp.post("/contracts/<int:contract_id>/renew")
-@with_contract(side_representative)
+@with_contract(may("renew"))
 @fails_with(403, 404, 409)
 @blp.response(201, NegotiationStateSchema)
 def renew_contract(contract):

@@ -24,6 +24,7 @@ from app.negotiations.access import (
     get_negotiation_or_404,
     get_representative_or_404,
     get_round_or_404,
+    require_role,
     visible_negotiations_query,
 )
 from app.negotiations.models import Negotiation, WageGrid
@@ -53,7 +54,6 @@ from app.negotiations.schemas import (
     SuspensionSchema,
 )
 from app.orgs.access import get_enterprise_or_404, get_enterprise_work_or_404
-from workflows import negotiation as workflow
 from workflows import rules
 
 blp = Blueprint(
@@ -80,34 +80,10 @@ with_representative = loader(
 with_item = loader("item_id", "item", get_item_or_404, _negotiation_of)
 
 
-def side_representative(negotiation: Negotiation) -> None:
-    """Union and employer representatives act; delegates, officers and the federation read."""
-    if not ops.sides_of(current_user, negotiation):
-        raise NotPermitted(
-            _("Only a union or employer representative of the enterprise may do this.")
-        )
-
-
-def requester(negotiation: Negotiation) -> None:
-    if "requester" not in ops.roles_of(current_user, negotiation):
-        raise NotPermitted(_("Only the requesting side edits its request."))
-
-
-def may(trigger: str) -> Callable:
-    """Whoever the workflow lets fire `trigger` from some state; the state is checked later."""
-
-    def check(negotiation: Negotiation) -> None:
-        if not workflow.ROLES_FOR[trigger] & ops.roles_of(current_user, negotiation):
-            raise NotPermitted(
-                _("You may not %(action)s.", action=_(workflow.ACTION_LABELS[trigger]))
-            )
-
-    return check
-
-
-def recorder(negotiation: Negotiation) -> None:
-    if current_user.id != negotiation.recorder_user_id:
-        raise NotPermitted(_("Only the recorder writes the minutes (集体合同规定 Art 33)."))
+def may(action: str) -> Callable:
+    """Whoever the workflow lets take `action` in some state (403 otherwise, before the body is
+    read); the state is judged by the operation."""
+    return lambda negotiation: require_role(negotiation, current_user, action)
 
 
 def enterprise_side_representative(enterprise) -> None:
@@ -201,7 +177,7 @@ def get_negotiation(negotiation):
 
 
 @blp.patch("/negotiations/<int:negotiation_id>")
-@with_negotiation(requester)
+@with_negotiation(may("edit_request"))
 @fails_with(403, 404, 409)
 @blp.arguments(NegotiationUpdateSchema)
 @blp.response(200, NegotiationSchema)
@@ -281,7 +257,7 @@ def start_talks(negotiation):
 
 
 @blp.post("/negotiations/<int:negotiation_id>/suspension")
-@with_negotiation(may("suspend"))
+@with_negotiation(may("propose_suspension"))
 @fails_with(403, 404, 409)
 @blp.arguments(SuspensionSchema)
 @blp.response(200, NegotiationSchema)
@@ -351,7 +327,7 @@ def reopen(negotiation):
 
 
 @blp.put("/negotiations/<int:negotiation_id>/clauses")
-@with_negotiation(side_representative)
+@with_negotiation(may("edit_clauses"))
 @fails_with(403, 404, 409)
 @blp.arguments(ClausesSchema)
 @blp.response(200, NegotiationSchema)
@@ -362,7 +338,7 @@ def update_clauses(data, negotiation):
 
 
 @blp.post("/negotiations/<int:negotiation_id>/accept-proposal")
-@with_negotiation(may("agree"))
+@with_negotiation(may("accept_proposal"))
 @fails_with(403, 404, 409)
 @blp.arguments(AcceptProposalSchema)
 @blp.response(200, NegotiationSchema)
@@ -389,7 +365,7 @@ def list_representatives(negotiation):
 
 
 @blp.post("/negotiations/<int:negotiation_id>/representatives")
-@with_negotiation(side_representative)
+@with_negotiation(may("appoint"))
 @fails_with(403, 404, 409)
 @blp.arguments(RepresentativeCreateSchema)
 @blp.response(201, RepresentativeSchema)
@@ -401,7 +377,7 @@ def appoint_representative(data, negotiation):
 
 
 @blp.post("/representatives/<int:representative_id>/vacate")
-@with_representative(side_representative)
+@with_representative(may("vacate"))
 @fails_with(403, 404, 409)
 @blp.response(200, RepresentativeSchema)
 def vacate_representative(representative):
@@ -411,7 +387,7 @@ def vacate_representative(representative):
 
 
 @blp.put("/negotiations/<int:negotiation_id>/recorder")
-@with_negotiation(side_representative)
+@with_negotiation(may("set_recorder"))
 @fails_with(403, 404, 409)
 @blp.arguments(RecorderChoiceSchema)
 @blp.response(200, NegotiationSchema)
@@ -425,7 +401,7 @@ def set_recorder(data, negotiation):
 
 
 @blp.post("/negotiations/<int:negotiation_id>/rounds")
-@with_negotiation(side_representative)
+@with_negotiation(may("schedule_round"))
 @fails_with(403, 404, 409)
 @blp.arguments(RoundCreateSchema)
 @blp.response(201, RoundSchema)
@@ -443,7 +419,7 @@ def get_round(round_):
 
 
 @blp.put("/rounds/<int:round_id>/minutes")
-@with_round(recorder)
+@with_round(may("write_minutes"))
 @fails_with(403, 404, 409)
 @blp.arguments(MinutesSchema)
 @blp.response(200, RoundSchema)
@@ -464,7 +440,7 @@ def confirm_minutes(round_):
 
 
 @blp.post("/rounds/<int:round_id>/proposals")
-@with_round(side_representative)
+@with_round(may("propose"))
 @fails_with(403, 404, 409)
 @blp.arguments(ProposalCreateSchema)
 @blp.response(201, GridSchema)
@@ -480,7 +456,7 @@ def submit_proposal(data, round_):
 
 
 @blp.post("/negotiations/<int:negotiation_id>/items")
-@with_negotiation(side_representative)
+@with_negotiation(may("edit_clauses"))
 @fails_with(403, 404, 409)
 @blp.arguments(ItemCreateSchema)
 @blp.response(201, DraftItemSchema)
@@ -490,7 +466,7 @@ def add_item(data, negotiation):
 
 
 @blp.patch("/items/<int:item_id>")
-@with_item(side_representative)
+@with_item(may("edit_clauses"))
 @fails_with(403, 404, 409)
 @blp.arguments(ItemUpdateSchema)
 @blp.response(200, DraftItemSchema)
@@ -500,7 +476,7 @@ def update_item(data, item):
 
 
 @blp.delete("/items/<int:item_id>")
-@with_item(side_representative)
+@with_item(may("edit_clauses"))
 @fails_with(403, 404, 409)
 @blp.response(204)
 def remove_item(item):

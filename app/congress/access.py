@@ -9,16 +9,37 @@ from flask_login import current_user
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
-from app.auth.models import User
-from app.congress import operations as ops
+from app.auth.models import Role, User
 from app.congress.models import Congress, CongressSession, Delegate, Motion
-from app.congress.operations import ORGANISERS
+from app.errors import NotPermitted
 from app.extensions import db, limiter
+
+# The congress's working body (职代会工作机构): its secretary and the union run it.
+ORGANISERS = (Role.CONGRESS_SECRETARY, Role.UNION_REP)
+
+
+def runs_congress(user: User, enterprise_id: int) -> bool:
+    """The congress's working body runs the enterprise's congress; the federation may too."""
+    return user.is_federation_admin or user.has_role(enterprise_id, *ORGANISERS)
 
 
 def is_organiser(user: User, congress: Congress) -> bool:
-    """The congress's working body (secretary and union) runs it; the federation may too."""
-    return user.is_federation_admin or user.has_role(congress.enterprise_id, *ORGANISERS)
+    return runs_congress(user, congress.enterprise_id)
+
+
+def require_organiser(user: User | None, enterprise_id: int) -> None:
+    """403 for anyone but the working body and the federation; the system may act."""
+    if user is not None and not runs_congress(user, enterprise_id):
+        raise NotPermitted(_("Only the congress secretary or the union runs the congress."))
+
+
+def roles_of(user: User | None, enterprise_id: int) -> set[str]:
+    """The workflow roles of `user` on the enterprise's sittings and motions: "secretary" for
+    the working body and the federation; the system (no user) is "system". Whether they are a
+    delegate is their standing on a motion (operations.voter_standing)."""
+    if user is None:
+        return {"system"}
+    return {"secretary"} if runs_congress(user, enterprise_id) else set()
 
 
 def get_congress_or_404(congress_id: int, user) -> Congress:
@@ -55,16 +76,6 @@ def _motion_with_enterprise() -> Select:
             .joinedload(Congress.enterprise)
         )
     )
-
-
-def get_motion_to_vote_or_404(motion_id: int, user) -> Motion:
-    """The motion for a ballot, read with the voter's standing under its lock (one query). The
-    standing tells whether they are a delegate of its congress; only someone who is not needs
-    the check of get_motion_or_404 (app.api.congress.voter)."""
-    motion = ops.motion_to_vote(motion_id, user)
-    if motion is None:
-        abort(404)
-    return motion
 
 
 def get_motion_or_404(motion_id: int, user) -> Motion:

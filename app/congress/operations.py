@@ -20,6 +20,7 @@ from app import clock
 from app.audit.operations import record
 from app.auth import operations as auth_operations
 from app.auth.models import Role, User
+from app.congress.access import require_organiser, roles_of
 from app.congress.models import (
     Attendance,
     Ballot,
@@ -38,19 +39,10 @@ from app.db import insert_unless_present, transaction_cache, utcnow
 from app.errors import AccordError, Conflict, InvalidInput, NotPermitted, translate
 from app.extensions import db
 from app.negotiations import operations as negotiation_operations
+from app.rulebook import transition
 from app.tick import apart
 from workflows import congress as workflow
 from workflows import rules
-
-ORGANISERS = (Role.CONGRESS_SECRETARY, Role.UNION_REP)
-
-
-def _check_secretary(actor: User | None, enterprise_id: int) -> None:
-    """The congress's working body (职代会工作机构: secretary and union) runs the sittings."""
-    if actor is None or actor.is_federation_admin:
-        return
-    if not actor.has_role(enterprise_id, *ORGANISERS):
-        raise NotPermitted(_("Only the congress secretary or the union runs the congress."))
 
 
 def _lock_motion(motion: Motion, *, share: bool) -> Motion:
@@ -121,7 +113,7 @@ def check_in(
         if (code or "").strip() != session.checkin_code:
             raise InvalidInput("code", _("That is not this session's check-in code."))
     else:
-        _check_secretary(actor, congress.enterprise_id)
+        require_organiser(actor, congress.enterprise_id)
         if delegate.congress_id != congress.id or not delegate.active:
             raise InvalidInput("delegate_id", _("Not a delegate of this congress."))
     attendance = Attendance(
@@ -291,21 +283,9 @@ def participation_count(motion: Motion) -> int:
 
 
 def _transition(obj, trigger: str, actor: User | None, enterprise_id: int, **guard_kwargs):
-    if actor is not None and not actor.is_federation_admin:
-        roles = {"secretary"} if actor.has_role(enterprise_id, *ORGANISERS) else set()
-        if not roles & workflow.roles_for(trigger, obj.state) and trigger in _triggers_from(obj):
-            raise NotPermitted(
-                _("You may not %(action)s.", action=_(workflow.ACTION_LABELS[trigger]))
-            )
-    before = obj.state
-    workflow.fire(obj, trigger, **guard_kwargs)
-    db.session.flush()
-    record(obj, trigger, actor, from_state=before, to_state=obj.state)
-
-
-def _triggers_from(obj) -> list[str]:
-    machine = workflow.MOTION_MACHINE if isinstance(obj, Motion) else workflow.SESSION_MACHINE
-    return machine.get_triggers(obj.state)
+    """Check the actor's roles on the sitting or motion, fire the trigger, write its event."""
+    workflow_of = workflow.MOTION_WORKFLOW if isinstance(obj, Motion) else workflow.SESSION_WORKFLOW
+    transition(obj, workflow_of, trigger, actor, roles_of(actor, enterprise_id), **guard_kwargs)
 
 
 def open_session(session: CongressSession, actor: User) -> None:
@@ -351,7 +331,7 @@ def create_motion(
     negotiation=None,
 ) -> Motion:
     """A motion (议案) with its numbered items, still a draft."""
-    _check_secretary(actor, session.congress.enterprise_id)
+    require_organiser(actor, session.congress.enterprise_id)
     if not title.strip():
         raise InvalidInput("title", _("A motion needs a title."))
     if not items:
@@ -597,7 +577,7 @@ def current_congress(enterprise) -> Congress | None:
 
 def create_congress(enterprise, actor: User | None, name: str, term_start: date, term_end: date):
     """The enterprise's workers' congress for a term; one term does not overlap another."""
-    _check_secretary(actor, enterprise.id)
+    require_organiser(actor, enterprise.id)
     if not (name or "").strip():
         raise InvalidInput("name", _("A congress needs a name, e.g. 第三届职工代表大会."))
     if term_start is None or term_end is None or term_end <= term_start:
@@ -718,7 +698,7 @@ def add_delegate(
     gender: str,
 ) -> Delegate:
     """Put a member of the enterprise on the roster; they get the delegate role if they lack it."""
-    _check_secretary(actor, congress.enterprise_id)
+    require_organiser(actor, congress.enterprise_id)
     clean, problems = _delegate_problems(
         congress,
         {
@@ -759,7 +739,7 @@ def add_delegate(
 
 def deactivate_delegate(delegate: Delegate, actor: User | None) -> None:
     """Take a delegate off the active roster (their votes so far stay counted)."""
-    _check_secretary(actor, delegate.congress.enterprise_id)
+    require_organiser(actor, delegate.congress.enterprise_id)
     if not delegate.active:
         raise Conflict(_("%(name)s is no longer a delegate.", name=delegate.name))
     _take_off_roster(delegate, actor)
@@ -798,7 +778,7 @@ def reactivate_delegate(delegate: Delegate, actor: User | None) -> None:
     congress's roster once, deactivated delegates included (the unique constraints on
     `delegates`), so it is this row that comes back."""
     congress = delegate.congress
-    _check_secretary(actor, congress.enterprise_id)
+    require_organiser(actor, congress.enterprise_id)
     if delegate.active:
         raise Conflict(_("%(name)s is on the active roster already.", name=delegate.name))
     user = delegate.user
@@ -820,7 +800,7 @@ def reactivate_delegate(delegate: Delegate, actor: User | None) -> None:
 def import_roster(congress: Congress, actor: User | None, rows: list[dict]) -> RosterReport:
     """Import the rows of `roster.read_roster`, all or none: every row is judged first, and any
     failing row (with its number and every reason) rejects the whole file (RosterRejected)."""
-    _check_secretary(actor, congress.enterprise_id)
+    require_organiser(actor, congress.enterprise_id)
     numbers, users = _roster_keys(congress)
     seen_numbers: dict[str, int] = {}
     seen_users: dict[int, int] = {}
@@ -884,7 +864,7 @@ def schedule_session(
     place: str,
 ) -> CongressSession:
     """A sitting of the congress (职代会会议), regular or special, with its check-in code."""
-    _check_secretary(actor, congress.enterprise_id)
+    require_organiser(actor, congress.enterprise_id)
     if kind not in ("regular", "special"):
         raise InvalidInput("kind", _("A session is regular or special."))
     if not (title or "").strip():

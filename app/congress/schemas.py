@@ -12,7 +12,7 @@ from flask_smorest.fields import Upload
 from marshmallow import validate
 
 from app.congress import operations as ops
-from app.congress.access import is_organiser
+from app.congress.access import is_organiser, roles_of
 from app.congress.models import BALLOT_KINDS
 from app.db import INTEGER_MAX
 from app.negotiations.schemas import AwareUTCDateTime, ComputedSchema
@@ -116,8 +116,8 @@ class SessionSchema(ComputedSchema):
             (d := ops.delegate_of(current_user, s.congress)) is not None
             and d.id in ops.present_delegate_ids(s)
         ),
-        "allowed_actions": lambda s: workflow.allowed_session_triggers(
-            s.state, {"secretary"} if _organiser(s.congress) else set()
+        "allowed_actions": lambda s: workflow.SESSION_WORKFLOW.allowed_triggers(
+            s.state, roles_of(current_user, s.congress.enterprise_id)
         ),
     }
 
@@ -192,10 +192,12 @@ class MotionItemSchema(ma.Schema):
 
 class MotionSchema(ComputedSchema):
     computed = {
-        "allowed_actions": lambda m: workflow.allowed_motion_triggers(
-            m.state, {"secretary"} if _organiser(m.session.congress) else set()
+        "allowed_actions": lambda m: workflow.MOTION_WORKFLOW.allowed_triggers(
+            m.state, roles_of(current_user, m.session.congress.enterprise_id)
         ),
-        "voted": lambda m: None if m.state == "draft" else ops.participation_count(m),
+        "voted": lambda m: (
+            None if m.state == workflow.MotionState.DRAFT else ops.participation_count(m)
+        ),
     }
 
     id = ma.fields.Integer()

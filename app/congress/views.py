@@ -17,7 +17,6 @@ from qrcode import make as make_qr
 from qrcode.image.svg import SvgPathImage
 from sqlalchemy import select
 
-from app.auth.models import Role
 from app.congress import operations as ops
 from app.congress import roster
 from app.congress.access import (
@@ -27,6 +26,9 @@ from app.congress.access import (
     get_motion_or_404,
     get_session_or_404,
     is_organiser,
+    require_organiser,
+    roles_of,
+    runs_congress,
 )
 from app.congress.forms import (
     AttendanceForm,
@@ -49,12 +51,10 @@ from app.congress.results import motion_results, resolution_pdf, results_workboo
 from app.errors import Conflict, InvalidInput, NotPermitted
 from app.extensions import db
 from app.forms import choices, show_errors
-from app.negotiations import operations as negotiation_ops
-from app.negotiations.access import get_negotiation_or_404
+from app.negotiations.access import get_negotiation_or_404, require_role
 from app.negotiations.forms import in_utc
 from app.orgs.access import get_enterprise_work_or_404
 from workflows import congress as workflow
-from workflows import negotiation as negotiation_workflow
 
 bp = Blueprint("congress", __name__)
 
@@ -87,17 +87,14 @@ def _render(template: str, status: int = 200, **context):
 
 def _require_organiser(congress: Congress) -> None:
     """403 for anyone but the congress's working body (secretary, union) and the federation."""
-    if not is_organiser(current_user, congress):
-        raise NotPermitted(_("Only the congress secretary or the union runs the congress."))
+    require_organiser(current_user, congress.enterprise_id)
 
 
 # --- the congress and its roster ----------------------------------------------------------------
 
 
 def _congress_page(enterprise, congress: Congress | None, status: int = 200, **forms):
-    organiser = current_user.is_federation_admin or current_user.has_role(
-        enterprise.id, *ops.ORGANISERS
-    )
+    organiser = runs_congress(current_user, enterprise.id)
     delegates = congress.delegates if congress else []
     active = [d for d in delegates if d.active]
     return _render(
@@ -130,11 +127,7 @@ def show(enterprise_id: int):
 @login_required
 def create(enterprise_id: int):
     enterprise = get_enterprise_work_or_404(enterprise_id, current_user)
-    if not (
-        current_user.is_federation_admin
-        or current_user.has_role(enterprise.id, Role.CONGRESS_SECRETARY, Role.UNION_REP)
-    ):
-        raise NotPermitted(_("Only the congress secretary or the union runs the congress."))
+    require_organiser(current_user, enterprise.id)
     form = CongressForm()
     if form.validate_on_submit():
         try:
@@ -272,11 +265,10 @@ def show_session(session_id: int):
     session = get_session_or_404(session_id, current_user)
     congress = session.congress
     organiser = is_organiser(current_user, congress)
+    roles = roles_of(current_user, congress.enterprise_id)
     actions = [
         t
-        for t in workflow.allowed_session_triggers(
-            session.state, {"secretary"} if organiser else set()
-        )
+        for t in workflow.SESSION_WORKFLOW.allowed_triggers(session.state, roles)
         if t in SESSION_ACTIONS
     ]
     checked_in = []
@@ -472,13 +464,7 @@ def _open_sessions(enterprise_id: int) -> list[CongressSession]:
 @login_required
 def submit_to_congress(negotiation_id: int):
     negotiation = get_negotiation_or_404(negotiation_id, current_user)
-    trigger = "submit_to_congress"
-    if not negotiation_workflow.ROLES_FOR[trigger] & negotiation_ops.roles_of(
-        current_user, negotiation
-    ):
-        raise NotPermitted(
-            _("You may not %(action)s.", action=_(negotiation_workflow.ACTION_LABELS[trigger]))
-        )
+    require_role(negotiation, current_user, "submit_to_congress")
     sessions = _open_sessions(negotiation.enterprise_id)
     form = SubmitToCongressForm()
     form.session_id.choices = choices((s.id, f"{s.title} · {s.place}") for s in sessions)
@@ -507,7 +493,6 @@ def submit_to_congress(negotiation_id: int):
 def show_motion(motion_id: int):
     motion = get_motion_or_404(motion_id, current_user)
     congress = motion.session.congress
-    organiser = is_organiser(current_user, congress)
     delegate = ops.delegate_of(current_user, congress)
     return _render(
         "congress/motion.html",
@@ -516,8 +501,8 @@ def show_motion(motion_id: int):
         congress=congress,
         actions=[
             t
-            for t in workflow.allowed_motion_triggers(
-                motion.state, {"secretary"} if organiser else set()
+            for t in workflow.MOTION_WORKFLOW.allowed_triggers(
+                motion.state, roles_of(current_user, congress.enterprise_id)
             )
             if t in MOTION_ACTIONS
         ],

@@ -2,14 +2,21 @@
 the user's to see (members, the region's labour officers, the federation); and the budget of
 failed signing attempts."""
 
+from datetime import date
+
 from flask import abort, current_app
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Select, select
 
+from app.auth.models import User
 from app.contracts.models import Contract
 from app.extensions import db, limiter
+from app.negotiations import access as negotiation_access
 from app.orgs.access import reviewed_by, work_visible
+from app.rulebook import check, check_role
+from workflows import rules
+from workflows.contract import WORKFLOW
 
 
 def get_contract_or_404(contract_id: int, user) -> Contract:
@@ -43,3 +50,70 @@ failed_signing_attempts = limiter.shared_limit(
         "try again later."
     ),
 )
+
+
+# --- who acts, and what they may do now (workflows.contract.WORKFLOW) ---------------------------
+
+
+def roles_of(user: User | None, contract: Contract) -> set[str]:
+    """The workflow roles of `user` on this contract: "union_chief", "employer_chief", "union",
+    "employer", "officer"; the system (no user) is "system"."""
+    if user is None:
+        return {"system"}
+    negotiation = contract.negotiation
+    roles = {
+        role
+        for role in negotiation_access.roles_of(user, negotiation)
+        if role in {"union_chief", "employer_chief", *rules.SIDES}
+    }
+    if contract.enterprise.is_reviewed_by(user):
+        roles.add("officer")
+    return roles
+
+
+def chief_side(user: User, contract: Contract) -> str | None:
+    """The side whose chief representative `user` is, if any."""
+    roles = roles_of(user, contract)
+    return next((side for side in rules.SIDES if f"{side}_chief" in roles), None)
+
+
+def require_role(contract: Contract, user: User, action: str) -> None:
+    """403 for anyone whose roles never take `action`, before a body is read; the state is
+    judged by `require`, in the operation."""
+    check_role(WORKFLOW, action, roles_of(user, contract))
+
+
+def require(contract: Contract, user: User | None, action: str, **data) -> set[str]:
+    """Refuse unless `user` may take `action` on the contract now (403 for the role, 409 for
+    the state or a guard); the roles they act in."""
+    roles = roles_of(user, contract)
+    check(WORKFLOW, action, contract.state, roles, **data)
+    return roles
+
+
+def renewal_data(contract: Contract, today: date) -> dict:
+    """What the renewal's guards judge (workflows.contract, the "renew" activity)."""
+    return {
+        "today": today,
+        "renewal_opens_on": contract.renewal_opens_on,
+        "renewal_started": contract.renewal_negotiation_id is not None,
+    }
+
+
+def may(contract: Contract, user: User, action: str, **data) -> bool:
+    return WORKFLOW.permits(action, contract.state, roles_of(user, contract), **data)
+
+
+def allowed_actions(contract: Contract, user: User) -> list[str]:
+    """The triggers this user may fire now, from the machine; a side that has signed or
+    published already is not offered it again."""
+    roles = roles_of(user, contract)
+    actions = WORKFLOW.allowed_triggers(contract.state, roles)
+    side = chief_side(user, contract)
+    if "sign" in actions and (side is None or contract.signature(side) is not None):
+        actions.remove("sign")
+    if "publish" in actions and all(
+        contract.publication(s) is not None for s in rules.SIDES if s in roles
+    ):
+        actions.remove("publish")
+    return actions

@@ -24,6 +24,7 @@ from app.audit.operations import record
 from app.auth import operations as auth_operations
 from app.auth.models import GlobalRole, Membership, Role, User
 from app.contracts import pdf, signing, verification
+from app.contracts.access import chief_side, renewal_data, require, roles_of
 from app.contracts.models import (
     Contract,
     ContractPublication,
@@ -37,14 +38,15 @@ from app.negotiations import operations as negotiation_operations
 from app.negotiations.models import Negotiation
 from app.notifications.operations import notify
 from app.orgs.models import Enterprise
+from app.rulebook import lock, transition
 from app.tick import apart
 from workflows import contract as workflow
 from workflows import rules
+from workflows.contract import WORKFLOW
 from workflows.messages import N_
 
 log = logging.getLogger(__name__)
 
-SIDE_ROLE = negotiation_operations.SIDE_ROLE
 SIDE_TITLES = {rules.UNION: "工会方首席代表", rules.EMPLOYER: "企业方首席代表"}
 # No 0/O or 1/I/L: the code is read off paper and typed in.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -59,70 +61,11 @@ def verification_url(code: str) -> str:
     return f"{current_app.config['SERVER_BASE_URL'].rstrip('/')}/verify/{code}"
 
 
-def lock(contract: Contract) -> Contract:
-    """Re-read the contract's row under FOR UPDATE (PostgreSQL) so two requests cannot both
-    move it."""
-    return db.session.scalars(
-        select(Contract)
-        .where(Contract.id == contract.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-
-
-# --- who is acting ------------------------------------------------------------------------------
-
-
-def roles_of(user: User | None, contract: Contract) -> set[str]:
-    """The workflow roles of `user` on this contract (see workflows.contract)."""
-    if user is None:
-        return {"system"}
-    roles: set[str] = set()
-    negotiation = contract.negotiation
-    for side in rules.SIDES:
-        chief = negotiation.chief(side)
-        if chief is not None and chief.user_id == user.id:
-            roles.add(f"{side}_chief")
-    roles |= negotiation_operations.sides_of(user, negotiation)
-    if user.is_labour_officer and user.region_id == contract.enterprise.region_id:
-        roles.add("officer")
-    return roles
-
-
-def chief_side(user: User, contract: Contract) -> str | None:
-    """The side whose chief representative `user` is, if any."""
-    return next((side for side in rules.SIDES if f"{side}_chief" in roles_of(user, contract)), None)
-
-
-def allowed_actions(contract: Contract, user: User) -> list[str]:
-    """The triggers this user may fire now, from the machine; a side that has signed or
-    published already is not offered it again."""
-    roles = roles_of(user, contract)
-    actions = workflow.allowed_triggers(contract.state, roles)
-    side = chief_side(user, contract)
-    if "sign" in actions and (side is None or contract.signature(side) is not None):
-        actions.remove("sign")
-    if "publish" in actions and all(
-        contract.publication(s) is not None for s in rules.SIDES if s in roles
-    ):
-        actions.remove("publish")
-    return actions
-
-
-def _require(contract: Contract, actor: User, trigger: str) -> set[str]:
-    roles = roles_of(actor, contract)
-    if trigger in workflow.machine.get_triggers(contract.state) and not (
-        workflow.roles_for(trigger, contract.state) & roles
-    ):
-        raise NotPermitted(_("You may not %(action)s.", action=_(workflow.ACTION_LABELS[trigger])))
-    return roles
-
-
-def _fire(contract: Contract, trigger: str, actor: User | None, data: dict | None = None, **kw):
-    before = contract.state
-    workflow.fire(contract, trigger, **kw)
-    db.session.flush()
-    record(contract, trigger, actor, from_state=before, to_state=contract.state, data=data)
+def _transition(
+    contract: Contract, trigger: str, actor: User | None, data: dict | None = None, **guards
+) -> None:
+    """Check the actor's roles on the locked contract, fire the trigger, write its event."""
+    transition(contract, WORKFLOW, trigger, actor, roles_of(actor, contract), data=data, **guards)
 
 
 def _people(contract: Contract, *roles: Role) -> list[User]:
@@ -328,8 +271,7 @@ def sign(
     auth_operations.require_own_password(actor)
     if contract.signature(side) is not None:
         raise Conflict(_("Your side has signed this contract already."))
-    if contract.state not in ("drafted", "signing"):
-        workflow.fire(contract, "sign", signed_sides=[side])  # raises with the state in words
+    require(contract, actor, "sign")
     if not actor.check_password(password or ""):
         raise SigningRefused("password", _("The password is wrong."))
     if " ".join(full_name.split()) != " ".join(actor.full_name.split()):
@@ -407,8 +349,8 @@ def sign(
 def void(contract: Contract, actor: User, reason: str) -> None:
     """A chief refuses to sign: the contract is void and the talks reopen."""
     contract = lock(contract)
-    _require(contract, actor, "void")
-    _fire(contract, "void", actor, data={"reason": reason.strip()}, reason=reason)
+    require(contract, actor, "void")
+    _transition(contract, "void", actor, data={"reason": reason.strip()}, reason=reason)
     contract.void_reason = reason.strip()
     db.session.flush()
     negotiation_operations.renegotiate(contract.negotiation, data={"contract_id": contract.id})
@@ -422,10 +364,10 @@ def file_contract(contract: Contract, actor: User, today: date | None = None) ->
     """The employer files the signed contract with the labour administration (试行办法 Art 21;
     集体合同规定 Art 42)."""
     contract = lock(contract)
-    _require(contract, actor, "file")
+    require(contract, actor, "file")
     today = today or clock.today()
     profile = contract.enterprise.region.rule_profile
-    _fire(contract, "file", actor, data={"sha256": contract.latest.sha256})
+    _transition(contract, "file", actor, data={"sha256": contract.latest.sha256})
     contract.filed_on = today
     contract.filed_by_id = actor.id
     set_deadline(contract, "review_due", workflow.review_deadline(today, profile))
@@ -436,9 +378,9 @@ def file_contract(contract: Contract, actor: User, today: date | None = None) ->
 def approve(contract: Contract, actor: User, today: date | None = None) -> None:
     """The labour officer approves: the contract takes effect today (集体合同规定 Art 47)."""
     contract = lock(contract)
-    _require(contract, actor, "approve")
+    require(contract, actor, "approve")
     today = today or clock.today()
-    _fire(contract, "approve", actor, today=today, review_due=contract.review_due)
+    _transition(contract, "approve", actor, today=today, review_due=contract.review_due)
     contract.decision, contract.decided_on, contract.reviewer_id = "approved", today, actor.id
     _take_effect(contract, today)
 
@@ -447,9 +389,9 @@ def object_to(contract: Contract, actor: User, opinion: str, today: date | None 
     """The labour officer objects in writing: the parties negotiate again and refile
     (集体合同规定 Art 46)."""
     contract = lock(contract)
-    _require(contract, actor, "object")
+    require(contract, actor, "object")
     today = today or clock.today()
-    _fire(
+    _transition(
         contract,
         "object",
         actor,
@@ -473,7 +415,7 @@ def object_to(contract: Contract, actor: User, opinion: str, today: date | None 
 def deem_approved(contract: Contract, today: date) -> None:
     """No objection by the end of the review period: in effect from the next day (Art 47)."""
     contract = lock(contract)
-    _fire(contract, "deem_approved", None, today=today, review_due=contract.review_due)
+    _transition(contract, "deem_approved", None, today=today, review_due=contract.review_due)
     contract.decision = "deemed_approved"
     contract.decided_on = workflow.deemed_effective_on(contract.review_due)
     _take_effect(contract, contract.decided_on)
@@ -513,14 +455,12 @@ def record_publication(
     """A side records publishing the contract to its people (试行办法 Art 23; 集体合同规定
     Art 48); with both sides recorded, the contract is published."""
     contract = lock(contract)
-    roles = _require(contract, actor, "publish")
+    roles = require(contract, actor, "publish")
     sides = [s for s in rules.SIDES if s in roles]
     if side is None and len(sides) == 1:
         side = sides[0]
     if side not in sides:
         raise NotPermitted(_("Only a representative of a side records its publication."))
-    if contract.state not in workflow.IN_FORCE:
-        workflow.fire(contract, "publish", published_sides=[])  # raises with the state
     if contract.publication(side) is not None:
         raise Conflict(_("Your side has recorded its publication already."))
     if not method.strip():
@@ -541,7 +481,7 @@ def record_publication(
     published = sorted(p.side for p in contract.publications)
     data = {"side": side, "published_on": published_on.isoformat(), "method": method.strip()}
     if set(published) == set(rules.SIDES):
-        _fire(contract, "publish", actor, data=data, published_sides=published)
+        _transition(contract, "publish", actor, data=data, published_sides=published)
     else:
         record(contract, "publication_recorded", actor, data=data)
     return publication
@@ -555,20 +495,8 @@ def renew(contract: Contract, actor: User, today: date | None = None) -> Negotia
     negotiation, linked to this contract, compares with its grid (now the grid in force)."""
     contract = lock(contract)
     today = today or clock.today()
-    sides = negotiation_operations.sides_of(actor, contract.negotiation)
-    if not sides:
-        raise NotPermitted(_("Only a union or employer representative asks to renew."))
-    if contract.state not in workflow.IN_FORCE:
-        raise Conflict(_("Only a contract in force is renewed."))
-    if contract.renewal_negotiation_id is not None:
-        raise Conflict(_("A renewal negotiation is under way already."))
-    if today < contract.renewal_opens_on:
-        raise Conflict(
-            _(
-                "Renewal may be asked for from %(day)s (three months before the term ends).",
-                day=contract.renewal_opens_on.isoformat(),
-            )
-        )
+    roles = require(contract, actor, "renew", **renewal_data(contract, today))
+    sides = sorted(side for side in rules.SIDES if side in roles)
     old = contract.negotiation
     negotiation = negotiation_operations.open_negotiation(
         contract.enterprise,
@@ -581,7 +509,7 @@ def renew(contract: Contract, actor: User, today: date | None = None) -> Negotia
             code=contract.verification_code,
             end=contract.ends_on.isoformat(),
         ),
-        side=sorted(sides)[0] if len(sides) > 1 else None,
+        side=sides[0] if len(sides) > 1 else None,
     )
     negotiation.adjustment_rule, negotiation.pay_day = old.adjustment_rule, old.pay_day
     contract.renewal_negotiation_id = negotiation.id
@@ -655,7 +583,7 @@ def tick(today: date, now: datetime) -> dict[str, int]:
 
 def _expire(contract: Contract, today: date) -> None:
     contract = lock(contract)
-    _fire(contract, "expire", None, today=today, ends_on=contract.ends_on)
+    _transition(contract, "expire", None, today=today, ends_on=contract.ends_on)
     contract.expired_on = today
 
 

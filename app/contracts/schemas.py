@@ -16,6 +16,7 @@ from marshmallow import validate
 
 from app.congress.schemas import NegotiationStateSchema
 from app.contracts import operations as ops
+from app.contracts.access import allowed_actions
 from app.contracts.models import DECISIONS
 from app.negotiations.schemas import ComputedSchema, GradeRowSchema
 from app.schemas import Text
@@ -217,7 +218,7 @@ class ContractSchema(ContractSummarySchema):
         "steps": steps,
         "verification_url": lambda c: ops.verification_url(c.verification_code),
         "grid": _grid_rows,
-        "allowed_actions": lambda c: ops.allowed_actions(c, current_user),
+        "allowed_actions": lambda c: allowed_actions(c, current_user),
     }
 
     steps = ma.fields.List(ma.fields.Nested(StepSchema))

@@ -22,7 +22,16 @@ from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from app import clock
 from app.audit.operations import history
 from app.contracts import operations as ops
-from app.contracts.access import failed_signing_attempts, get_contract_or_404
+from app.contracts.access import (
+    allowed_actions,
+    chief_side,
+    failed_signing_attempts,
+    get_contract_or_404,
+    may,
+    renewal_data,
+    require_role,
+    roles_of,
+)
 from app.contracts.forms import ObjectionForm, PublicationForm, SignForm, VerifyForm, VoidForm
 from app.contracts.models import Contract, ContractRevision
 from app.contracts.verification import NotAPdf, PdfRefused, VerificationBusy
@@ -30,11 +39,11 @@ from app.deadlines import due_text
 from app.errors import Conflict, InvalidInput, NotPermitted, translate
 from app.extensions import limiter
 from app.forms import show_errors
-from app.negotiations import operations as negotiation_ops
 from app.negotiations.operations import Deadline
 from workflows import contract as workflow
 from workflows import rules
 from workflows.calendar import days_left
+from workflows.contract import WORKFLOW
 
 bp = Blueprint("contracts", __name__)
 
@@ -69,22 +78,6 @@ def _render(template: str, status: int = 200, **context):
         DECISION_LABELS=DECISION_LABELS,
         **context,
     ), status
-
-
-def _require_role_for(contract: Contract, trigger: str) -> None:
-    """403 for anyone whose roles never fire `trigger`; the state is the operation's to judge."""
-    if not workflow.ROLES_FOR[trigger] & ops.roles_of(current_user, contract):
-        raise NotPermitted(_("You may not %(action)s.", action=_(workflow.ACTION_LABELS[trigger])))
-
-
-def _require_side(contract: Contract) -> set[str]:
-    """403 for anyone who acts for neither side (a delegate, an officer, the federation)."""
-    sides = negotiation_ops.sides_of(current_user, contract.negotiation)
-    if not sides:
-        raise NotPermitted(
-            _("Only a union or employer representative of the enterprise may do this.")
-        )
-    return sides
 
 
 # --- the contract page ---------------------------------------------------------------------------
@@ -159,20 +152,9 @@ def deadlines(contract: Contract, today: date) -> list[Deadline]:
     ]
 
 
-def can_renew(contract: Contract, today: date) -> bool:
-    """Either side may ask to renew within the window before expiry (集体合同规定 Art 38)."""
-    return (
-        contract.state in workflow.IN_FORCE
-        and contract.renewal_negotiation_id is None
-        and contract.renewal_opens_on is not None
-        and today >= contract.renewal_opens_on
-        and bool(negotiation_ops.sides_of(current_user, contract.negotiation))
-    )
-
-
 def _publication_form(contract: Contract, **kwargs) -> PublicationForm:
     """The sides this user records publication for: theirs, where not recorded yet."""
-    roles = ops.roles_of(current_user, contract)
+    roles = roles_of(current_user, contract)
     form = PublicationForm(prefix="publish", **kwargs)
     form.side.choices = [
         (side, _("%(side)s side", side=_(rules.SIDE_LABELS[side])))
@@ -200,8 +182,8 @@ def _render_show(contract: Contract, status: int = 200, **forms):
         c=contract,
         n=contract.negotiation,
         enterprise=contract.enterprise,
-        actions=ops.allowed_actions(contract, current_user),
-        can_renew=can_renew(contract, today),
+        actions=allowed_actions(contract, current_user),
+        can_renew=may(contract, current_user, "renew", **renewal_data(contract, today)),
         steps=stepper(contract, events),
         deadlines=deadlines(contract, today),
         grid=contract.grid,
@@ -257,7 +239,7 @@ def _done(contract: Contract, message: str):
 
 def _for_trigger(contract_id: int, trigger: str) -> Contract:
     contract = get_contract_or_404(contract_id, current_user)
-    _require_role_for(contract, trigger)
+    require_role(contract, current_user, trigger)
     return contract
 
 
@@ -342,7 +324,7 @@ def publish(contract_id: int):
 @login_required
 def renew(contract_id: int):
     contract = get_contract_or_404(contract_id, current_user)
-    _require_side(contract)
+    require_role(contract, current_user, "renew")
     negotiation = ops.renew(contract, current_user)
     flash(
         _("The renewal negotiation is opened as a draft request; send it when it is ready."),
@@ -356,12 +338,12 @@ def renew(contract_id: int):
 
 def _signing_side(contract: Contract) -> str:
     """The side this chief signs for: 403 for anyone who is no chief, 409 when it cannot now."""
-    side = ops.chief_side(current_user, contract)
+    side = chief_side(current_user, contract)
     if side is None:
         raise NotPermitted(_("Only the chief representative of a side signs the contract."))
     if contract.signature(side) is not None:
         raise Conflict(_("Your side has signed this contract already."))
-    if contract.state not in ("drafted", "signing"):
+    if not WORKFLOW.is_open("sign", contract.state):
         raise Conflict(
             _(
                 "The contract cannot be signed now: it is %(state)s.",

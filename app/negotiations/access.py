@@ -4,9 +4,13 @@ visible (the enterprise is not the user's), so nothing leaks about other enterpr
 from flask import abort
 from sqlalchemy import Select, select
 
+from app.auth.models import Role, User
 from app.extensions import db
 from app.negotiations.models import DraftItem, Negotiation, Representative, Round, WageGrid
 from app.orgs.access import reviewed_by, work_visible
+from app.rulebook import check, check_role
+from workflows import rules
+from workflows.negotiation import WORKFLOW
 
 
 def visible_negotiations_query(user) -> Select:
@@ -47,3 +51,62 @@ def get_item_or_404(item_id: int, user) -> DraftItem:
 
 def get_proposal_or_404(grid_id: int, user) -> WageGrid:
     return _part_or_404(WageGrid, grid_id, user)
+
+
+# --- who acts, and what they may do now (workflows.negotiation.WORKFLOW) -------------------------
+
+SIDE_ROLE = {rules.UNION: Role.UNION_REP, rules.EMPLOYER: Role.EMPLOYER_REP}
+
+
+def sides_of(user: User, negotiation: Negotiation) -> set[str]:
+    """The sides a user acts for: a union representative for the union, and so on."""
+    roles = user.roles_in(negotiation.enterprise_id)
+    return {side for side, role in SIDE_ROLE.items() if role in roles}
+
+
+def roles_of(user: User | None, negotiation: Negotiation) -> set[str]:
+    """The workflow roles of `user` on this negotiation: "union", "employer", "requester",
+    "responder", "union_chief", "employer_chief", "recorder", "coordinator", "secretary"; the
+    system (no user) is "system"."""
+    if user is None:
+        return {"system"}
+    sides = sides_of(user, negotiation)
+    roles = set(sides)
+    if negotiation.initiator_side in sides:
+        roles.add("requester")
+    if negotiation.responder_side in sides:
+        roles.add("responder")
+    for side in rules.SIDES:
+        chief = negotiation.chief(side)
+        if chief is not None and chief.user_id == user.id:
+            roles.add(f"{side}_chief")
+    if negotiation.recorder_user_id is not None and negotiation.recorder_user_id == user.id:
+        roles.add("recorder")
+    if user.is_federation_admin or negotiation.enterprise.is_reviewed_by(user):
+        roles.add("coordinator")  # 集体合同规定 Art 49-52: dispute coordination
+    if Role.CONGRESS_SECRETARY in user.roles_in(negotiation.enterprise_id):
+        roles.add("secretary")
+    return roles
+
+
+def require_role(negotiation: Negotiation, user: User, action: str) -> None:
+    """403 for anyone whose roles never take `action`, before a body is read; the state is
+    judged by `require`, in the operation."""
+    check_role(WORKFLOW, action, roles_of(user, negotiation))
+
+
+def require(negotiation: Negotiation, user: User | None, action: str, **data) -> set[str]:
+    """Refuse unless `user` may take `action` on the negotiation now (403 for the role, 409 for
+    the state); the roles they act in."""
+    roles = roles_of(user, negotiation)
+    check(WORKFLOW, action, negotiation.state, roles, **data)
+    return roles
+
+
+def may(negotiation: Negotiation, user: User, action: str, **data) -> bool:
+    return WORKFLOW.permits(action, negotiation.state, roles_of(user, negotiation), **data)
+
+
+def allowed_triggers(negotiation: Negotiation, user: User) -> list[str]:
+    """The triggers this user may fire now, from the machine itself."""
+    return WORKFLOW.allowed_triggers(negotiation.state, roles_of(user, negotiation))

@@ -18,6 +18,7 @@ from app.auth.models import GlobalRole, Membership, Role, User
 from app.deadlines import declare, due_params, set_deadline
 from app.errors import Conflict, InvalidInput, NotPermitted, translate
 from app.extensions import db
+from app.negotiations.access import SIDE_ROLE, require, roles_of, sides_of
 from app.negotiations.models import (
     DraftItem,
     Negotiation,
@@ -27,47 +28,13 @@ from app.negotiations.models import (
     WageGridRow,
 )
 from app.notifications.operations import notify
-from workflows import negotiation as workflow
+from app.rulebook import lock, transition
 from workflows import rules
 from workflows.calendar import days_left
 from workflows.messages import N_
-from workflows.negotiation import fire
-
-SIDE_ROLE = {rules.UNION: Role.UNION_REP, rules.EMPLOYER: Role.EMPLOYER_REP}
-OPEN_STATES = ("preparing", "negotiating", "suspended", "in_dispute")
-
+from workflows.negotiation import OPEN, WORKFLOW
 
 # --- who is acting ---------------------------------------------------------------------------
-
-
-def sides_of(user: User, negotiation: Negotiation) -> set[str]:
-    """The sides a user acts for: a union representative for the union, and so on."""
-    roles = user.roles_in(negotiation.enterprise_id)
-    return {side for side, role in SIDE_ROLE.items() if role in roles}
-
-
-def roles_of(user: User | None, negotiation: Negotiation) -> set[str]:
-    """The workflow roles of `user` on this negotiation (see workflows.negotiation)."""
-    if user is None:
-        return {"system"}
-    sides = sides_of(user, negotiation)
-    roles = set(sides)
-    if negotiation.initiator_side in sides:
-        roles.add("requester")
-    if negotiation.responder_side in sides:
-        roles.add("responder")
-    if user.is_federation_admin or (
-        user.is_labour_officer and user.region_id == negotiation.enterprise.region_id
-    ):
-        roles.add("coordinator")  # 集体合同规定 Art 49-52: dispute coordination
-    if Role.CONGRESS_SECRETARY in user.roles_in(negotiation.enterprise_id):
-        roles.add("secretary")
-    return roles
-
-
-def allowed_actions(user: User, negotiation: Negotiation) -> list[str]:
-    """The triggers this user may fire now, from the machine itself."""
-    return workflow.allowed_triggers(negotiation.state, roles_of(user, negotiation))
 
 
 def acting_side(user: User, negotiation: Negotiation, side: str | None = None) -> str:
@@ -89,17 +56,6 @@ def acting_side(user: User, negotiation: Negotiation, side: str | None = None) -
     return next(iter(sides))
 
 
-def lock(negotiation: Negotiation) -> Negotiation:
-    """Lock the negotiation's row (SELECT … FOR UPDATE on PostgreSQL) and reload it, so two
-    requests cannot both move it from the same state."""
-    return db.session.scalars(
-        select(Negotiation)
-        .where(Negotiation.id == negotiation.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-
-
 def _transition(
     negotiation: Negotiation,
     trigger: str,
@@ -108,18 +64,10 @@ def _transition(
     data: dict | None = None,
     **guard_kwargs,
 ) -> None:
-    """Check the actor's role, fire the trigger, and write its audit event."""
+    """Lock the negotiation, check the actor's roles, fire the trigger, write its audit event."""
     lock(negotiation)
-    if (
-        actor is not None
-        and not (workflow.roles_for(trigger, negotiation.state) & roles_of(actor, negotiation))
-        and trigger in workflow.machine.get_triggers(negotiation.state)
-    ):
-        raise NotPermitted(_("You may not %(action)s.", action=_(workflow.ACTION_LABELS[trigger])))
-    before = negotiation.state
-    fire(negotiation, trigger, **guard_kwargs)
-    db.session.flush()
-    record(negotiation, trigger, actor, from_state=before, to_state=negotiation.state, data=data)
+    roles = roles_of(actor, negotiation)
+    transition(negotiation, WORKFLOW, trigger, actor, roles, data=data, **guard_kwargs)
 
 
 def _people(negotiation: Negotiation, *roles: Role) -> list[User]:
@@ -238,10 +186,7 @@ def update_request(
     proposed_place: str,
 ) -> None:
     lock(negotiation)
-    if negotiation.state != "draft":
-        raise Conflict(_("The request has been sent; it can no longer be changed."))
-    if "requester" not in roles_of(actor, negotiation):
-        raise NotPermitted(_("Only the requesting side edits its request."))
+    require(negotiation, actor, "edit_request")
     _check_request(subject, term_years, topics)
     negotiation.subject, negotiation.term_years = subject.strip(), term_years
     negotiation.topics, negotiation.proposed_at = topics.strip(), proposed_at
@@ -379,11 +324,8 @@ def appoint_representative(
     """Each side appoints its own representatives (集体合同规定 Art 19)."""
     today = today or clock.today()
     lock(negotiation)
+    require(negotiation, actor, "appoint")
     acting_side(actor, negotiation, side)
-    if negotiation.state not in OPEN_STATES:
-        raise Conflict(
-            _("Representatives are appointed once the request is accepted and until the talks end.")
-        )
     if user is not None:
         if user.id not in {m.user_id for m in negotiation.enterprise.memberships}:
             # No name: the message must not tell who exists in other enterprises.
@@ -484,11 +426,10 @@ def vacate_representative(rep: Representative, actor: User, today: date | None =
     """A seat falls vacant; it is refilled within 15 days (集体合同规定 Art 31)."""
     today = today or clock.today()
     negotiation = lock(rep.negotiation)
+    require(negotiation, actor, "vacate")
     acting_side(actor, negotiation, rep.side)
     if rep.vacated_on is not None:
         raise Conflict(_("%(name)s has left already.", name=rep.name))
-    if negotiation.state not in OPEN_STATES:
-        raise Conflict(_("The representatives can change only while the negotiation is open."))
     rep.vacated_on = today
     set_deadline(
         rep, "refill_due", rules.refill_deadline(today, negotiation.enterprise.region.rule_profile)
@@ -509,9 +450,7 @@ def vacate_representative(rep: Representative, actor: User, today: date | None =
 def set_recorder(negotiation: Negotiation, actor: User, user: User) -> None:
     """The neutral recorder (记录员) minutes the rounds (集体合同规定 Art 33)."""
     lock(negotiation)
-    acting_side(actor, negotiation)
-    if negotiation.state not in OPEN_STATES:
-        raise Conflict(_("The recorder is named while the negotiation is open."))
+    require(negotiation, actor, "set_recorder")
     if user.id not in {m.user_id for m in negotiation.enterprise.memberships}:
         raise InvalidInput("username", _("The recorder must be a member of the enterprise."))
     if any(r.user_id == user.id for r in negotiation.active_representatives()):
@@ -544,9 +483,7 @@ def start_talks(negotiation: Negotiation, actor: User) -> None:
 def schedule_round(negotiation: Negotiation, actor: User, held_at: datetime, place: str) -> Round:
     """A new round; the chiefs chair in turn, the requesting side first (集体合同规定 Art 34)."""
     lock(negotiation)
-    acting_side(actor, negotiation)
-    if negotiation.state != "negotiating":
-        raise Conflict(_("Rounds are held while the talks are on."))
+    require(negotiation, actor, "schedule_round")
     if not place.strip():
         raise InvalidInput("place", _("Where is the round held?"))
     number = len(negotiation.rounds) + 1
@@ -577,10 +514,7 @@ def schedule_round(negotiation: Negotiation, actor: User, held_at: datetime, pla
 def write_minutes(round_: Round, actor: User, minutes: str) -> None:
     """The recorder writes the minutes; a change voids the chiefs' confirmations."""
     negotiation = lock(round_.negotiation)
-    if actor.id != negotiation.recorder_user_id:
-        raise NotPermitted(_("Only the recorder writes the minutes (集体合同规定 Art 33)."))
-    if negotiation.state in workflow.TERMINAL:
-        raise Conflict(_("The negotiation has ended; its minutes are final."))
+    require(negotiation, actor, "write_minutes")
     if not minutes.strip():
         raise InvalidInput("minutes", _("The minutes are empty."))
     if round_.confirmed:
@@ -594,11 +528,8 @@ def write_minutes(round_: Round, actor: User, minutes: str) -> None:
 def confirm_minutes(round_: Round, actor: User) -> None:
     """Each chief confirms the minutes (签字确认)."""
     negotiation = lock(round_.negotiation)
-    side = next(
-        (s for s in rules.SIDES if (c := negotiation.chief(s)) and c.user_id == actor.id), None
-    )
-    if side is None:
-        raise NotPermitted(_("Only a chief representative confirms the minutes."))
+    roles = require(negotiation, actor, "confirm_minutes")
+    side = next(s for s in rules.SIDES if f"{s}_chief" in roles)
     if not round_.minutes:
         raise Conflict(_("The recorder has not written the minutes yet."))
     if getattr(round_, f"{side}_confirmed_at") is not None:
@@ -676,9 +607,8 @@ def submit_proposal(
 ) -> WageGrid:
     """A side's wage-grid proposal in a round: one per side per round."""
     negotiation = lock(round_.negotiation)
+    require(negotiation, actor, "propose")
     side = acting_side(actor, negotiation, side)
-    if negotiation.state != "negotiating":
-        raise Conflict(_("Proposals are made while the talks are on."))
     if round_.proposal_of(side) is not None:
         raise Conflict(
             _(
@@ -785,8 +715,6 @@ def _changes(grid: WageGrid, current: WageGrid | None) -> frozenset:
 
 def _touch_clauses(negotiation: Negotiation) -> None:
     """Any change to the clauses is a new revision: both acceptances lapse."""
-    if negotiation.state != "negotiating":
-        raise Conflict(_("The clauses change only while the talks are on."))
     negotiation.revision += 1
 
 
@@ -799,7 +727,7 @@ def update_clauses(
     pay_day: int | None,
 ) -> None:
     lock(negotiation)
-    acting_side(actor, negotiation)
+    require(negotiation, actor, "edit_clauses")
     if term_years not in (1, 2, 3):
         raise InvalidInput("term_years", _("The term is 1, 2 or 3 years (集体合同规定 Art 38)."))
     if pay_day is not None and not 1 <= pay_day <= 31:
@@ -818,7 +746,7 @@ def update_clauses(
 
 def add_item(negotiation: Negotiation, actor: User, title: str, text: str) -> DraftItem:
     lock(negotiation)
-    acting_side(actor, negotiation)
+    require(negotiation, actor, "edit_clauses")
     if not title.strip() or not text.strip():
         raise InvalidInput(
             "title" if not title.strip() else "text", _("An item needs a title and its text.")
@@ -836,7 +764,7 @@ def add_item(negotiation: Negotiation, actor: User, title: str, text: str) -> Dr
 
 def update_item(item: DraftItem, actor: User, title: str, text: str) -> None:
     negotiation = lock(item.negotiation)
-    acting_side(actor, negotiation)
+    require(negotiation, actor, "edit_clauses")
     if not title.strip() or not text.strip():
         raise InvalidInput(
             "title" if not title.strip() else "text", _("An item needs a title and its text.")
@@ -854,7 +782,7 @@ def update_item(item: DraftItem, actor: User, title: str, text: str) -> None:
 
 def remove_item(item: DraftItem, actor: User) -> None:
     negotiation = lock(item.negotiation)
-    acting_side(actor, negotiation)
+    require(negotiation, actor, "edit_clauses")
     _touch_clauses(negotiation)
     number = item.number
     negotiation.items.remove(item)
@@ -874,9 +802,8 @@ def accept_proposal(
     """A side accepts a grid with the clauses as they stand; when the other side has accepted
     the same, the negotiation is agreed (集体合同规定 Art 34)."""
     lock(negotiation)
+    require(negotiation, actor, "accept_proposal")
     side = acting_side(actor, negotiation, side)
-    if negotiation.state != "negotiating":
-        raise Conflict(_("Proposals are accepted while the talks are on."))
     if grid.negotiation_id != negotiation.id:
         raise InvalidInput("grid_id", _("That grid is not a proposal of this negotiation."))
     if not negotiation.adjustment_rule or negotiation.pay_day is None:
@@ -970,9 +897,8 @@ def propose_suspension(
     """One side proposes to suspend the talks until a date; the other confirms (Art 35)."""
     today = today or clock.today()
     lock(negotiation)
+    require(negotiation, actor, "propose_suspension")
     side = acting_side(actor, negotiation)
-    if negotiation.state != "negotiating":
-        raise Conflict(_("Only running talks can be suspended."))
     if resume_on <= today:
         raise InvalidInput("resume_on", _("The talks must resume after today."))
     negotiation.suspension_proposed_by, negotiation.suspension_resume_on = side, resume_on
@@ -1113,9 +1039,7 @@ def response_running(negotiation: Negotiation) -> bool:
 
 def refill_running(rep: Representative) -> bool:
     return (
-        rep.vacated_on is not None
-        and rep.refilled_by_id is None
-        and rep.negotiation.state in OPEN_STATES
+        rep.vacated_on is not None and rep.refilled_by_id is None and rep.negotiation.state in OPEN
     )
 
 
@@ -1183,7 +1107,7 @@ def _flag_overdue_refills(today: date) -> int:
         select(Representative)
         .join(Negotiation)
         .where(
-            Negotiation.state.in_(OPEN_STATES),
+            Negotiation.state.in_(OPEN),
             Representative.vacated_on.is_not(None),
             Representative.refilled_by_id.is_(None),
             Representative.refill_due < today,
@@ -1198,7 +1122,7 @@ def _flag_overdue_refills(today: date) -> int:
         if (
             rep.refilled_by_id is not None
             or rep.refill_overdue_flagged_at is not None
-            or negotiation.state not in OPEN_STATES
+            or negotiation.state not in OPEN
         ):
             continue
         rep.refill_overdue_flagged_at = clock.now()

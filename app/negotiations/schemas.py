@@ -15,6 +15,7 @@ from marshmallow import validate
 from app.db import INTEGER_MAX
 from app.errors import translate
 from app.negotiations import operations as ops
+from app.negotiations.access import allowed_triggers
 from app.schemas import Text
 from workflows import rules
 from workflows.negotiation import ACTION_LABELS, STATE_LABELS, STATES
@@ -456,6 +457,6 @@ class NegotiationSchema(NegotiationSummarySchema):
         "recorder": _recorder,
         "acceptances": _acceptances,
         "deadlines": ops.deadlines,
-        "allowed_actions": lambda n: ops.allowed_actions(current_user, n),
+        "allowed_actions": lambda n: allowed_triggers(n, current_user),
         "draft_items": ops.draft_items,
     }

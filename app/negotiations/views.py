@@ -28,11 +28,15 @@ from app.extensions import db
 from app.forms import show_errors
 from app.negotiations import operations as ops
 from app.negotiations.access import (
+    allowed_triggers,
     get_item_or_404,
     get_negotiation_or_404,
     get_proposal_or_404,
     get_representative_or_404,
     get_round_or_404,
+    require_role,
+    roles_of,
+    sides_of,
     visible_negotiations_query,
 )
 from app.negotiations.forms import (
@@ -57,6 +61,7 @@ from app.orgs.access import get_enterprise_or_404
 from app.orgs.models import Enterprise
 from workflows import negotiation as workflow
 from workflows import rules
+from workflows.negotiation import WORKFLOW
 
 bp = Blueprint("negotiations", __name__)
 
@@ -79,7 +84,6 @@ def _render(template: str, status: int = 200, **context):
         STATE_LABELS=workflow.STATE_LABELS,
         ACTION_LABELS=workflow.ACTION_LABELS,
         SIDE_LABELS=rules.SIDE_LABELS,
-        OPEN_STATES=ops.OPEN_STATES,
         **context,
     ), status
 
@@ -87,48 +91,18 @@ def _render(template: str, status: int = 200, **context):
 # --- who takes part ---------------------------------------------------------------------------
 
 
-def _require_side(negotiation: Negotiation) -> None:
-    """403 for anyone who acts for neither side (a delegate, the federation)."""
-    if not ops.sides_of(current_user, negotiation):
-        raise NotPermitted(
-            _("Only a union or employer representative of the enterprise may do this.")
-        )
-
-
-def _require_role_for(negotiation: Negotiation, trigger: str) -> None:
-    """403 for anyone whose roles never fire `trigger`; the state is the operation's to judge."""
-    if not workflow.ROLES_FOR[trigger] & ops.roles_of(current_user, negotiation):
-        raise NotPermitted(_("You may not %(action)s.", action=_(workflow.ACTION_LABELS[trigger])))
-
-
 def _chief_side(negotiation: Negotiation) -> str | None:
-    return next(
-        (
-            side
-            for side in rules.SIDES
-            if (chief := negotiation.chief(side)) is not None and chief.user_id == current_user.id
-        ),
-        None,
-    )
+    roles = roles_of(current_user, negotiation)
+    return next((side for side in rules.SIDES if f"{side}_chief" in roles), None)
 
 
-@dataclass(frozen=True)
-class May:
-    """What the user may change besides the machine's triggers; each operation checks again."""
-
-    edit_request: bool
-    appoint: bool  # representatives and the recorder
-    talk: bool  # rounds, proposals and clauses, while the talks are on
-
-    @classmethod
-    def of(cls, negotiation: Negotiation) -> "May":
-        roles = ops.roles_of(current_user, negotiation)
-        side = bool(roles & set(rules.SIDES))
-        return cls(
-            edit_request=negotiation.state == "draft" and "requester" in roles,
-            appoint=side and negotiation.state in ops.OPEN_STATES,
-            talk=side and negotiation.state == "negotiating",
-        )
+def _may(negotiation: Negotiation) -> dict[str, bool]:
+    """Which of the workflow's activities the user may take now (the pages' links and forms);
+    each operation checks again."""
+    roles = roles_of(current_user, negotiation)
+    return {
+        action: WORKFLOW.permits(action, negotiation.state, roles) for action in WORKFLOW.activities
+    }
 
 
 # --- the overview -----------------------------------------------------------------------------
@@ -196,8 +170,7 @@ def new(enterprise_id: int):
 @login_required
 def edit_request(negotiation_id: int):
     negotiation = get_negotiation_or_404(negotiation_id, current_user)
-    if "requester" not in ops.roles_of(current_user, negotiation):
-        raise NotPermitted(_("Only the requesting side edits its request."))
+    require_role(negotiation, current_user, "edit_request")
     form = RequestForm(obj=negotiation)
     if form.validate_on_submit():
         try:
@@ -289,23 +262,24 @@ def _render_show(negotiation: Negotiation, status: int = 200, **forms):
     }
     events = history(negotiation)
     columns = ops.comparison(negotiation)
-    my_sides = ops.sides_of(current_user, negotiation)
+    my_sides = sides_of(current_user, negotiation)
     return _render(
         "negotiations/show.html",
         status,
         n=negotiation,
         enterprise=negotiation.enterprise,
-        actions=ops.allowed_actions(current_user, negotiation),
+        actions=allowed_triggers(negotiation, current_user),
         my_sides=my_sides,
         steps=stepper(negotiation, events),
         deadlines=ops.deadlines(negotiation),
         response_overdue=ops.is_response_overdue(negotiation),
         problems=[translate(p) for p in ops.representative_problems(negotiation)],
+        appointing=WORKFLOW.is_open("appoint", negotiation.state),
         items=ops.draft_items(negotiation),
         columns=_latest_columns(columns),
         acceptances=_acceptances(negotiation, columns),
         history=events,
-        may=May.of(negotiation),
+        may=_may(negotiation),
         profile=negotiation.enterprise.region.rule_profile,
         contracts=db.session.scalars(
             visible_contracts_query(current_user).where(Contract.negotiation_id == negotiation.id)
@@ -325,9 +299,11 @@ def _done(negotiation: Negotiation, message: str):
     return redirect(url_for("negotiations.show", negotiation_id=negotiation.id))
 
 
-def _for_trigger(negotiation_id: int, trigger: str) -> Negotiation:
+def _for_trigger(negotiation_id: int, action: str) -> Negotiation:
+    """The negotiation, for someone whose roles take `action` in some state (403 otherwise); the
+    operation judges the state."""
     negotiation = get_negotiation_or_404(negotiation_id, current_user)
-    _require_role_for(negotiation, trigger)
+    require_role(negotiation, current_user, action)
     return negotiation
 
 
@@ -402,7 +378,7 @@ def start_talks(negotiation_id: int):
 @bp.post("/negotiations/<int:negotiation_id>/suspension")
 @login_required
 def propose_suspension(negotiation_id: int):
-    negotiation = _for_trigger(negotiation_id, "suspend")
+    negotiation = _for_trigger(negotiation_id, "propose_suspension")
     form = SuspensionForm(prefix="suspend")
     if form.validate_on_submit():
         try:
@@ -491,13 +467,14 @@ def _render_representatives(negotiation: Negotiation, form, recorder_form, statu
         form=form,
         recorder_form=recorder_form,
         problems=[translate(p) for p in ops.representative_problems(negotiation)],
-        my_sides=ops.sides_of(current_user, negotiation),
-        may=May.of(negotiation),
+        appointing=WORKFLOW.is_open("appoint", negotiation.state),
+        my_sides=sides_of(current_user, negotiation),
+        may=_may(negotiation),
     )
 
 
 def _sides_form(negotiation: Negotiation, **kwargs) -> RepresentativeForm:
-    sides = [s for s in rules.SIDES if s in ops.sides_of(current_user, negotiation)]
+    sides = [s for s in rules.SIDES if s in sides_of(current_user, negotiation)]
     return RepresentativeForm(sides, **kwargs)
 
 
@@ -505,7 +482,7 @@ def _sides_form(negotiation: Negotiation, **kwargs) -> RepresentativeForm:
 @login_required
 def representatives(negotiation_id: int):
     negotiation = get_negotiation_or_404(negotiation_id, current_user)
-    _require_side(negotiation)
+    require_role(negotiation, current_user, "appoint")
     form = _sides_form(negotiation)
     recorder_form = RecorderForm(prefix="recorder", formdata=None)
     if not form.validate_on_submit():
@@ -547,7 +524,7 @@ def representatives(negotiation_id: int):
 @login_required
 def vacate_representative(representative_id: int):
     rep = get_representative_or_404(representative_id, current_user)
-    _require_side(rep.negotiation)
+    require_role(rep.negotiation, current_user, "vacate")
     ops.vacate_representative(rep, current_user)
     flash(
         _(
@@ -564,7 +541,7 @@ def vacate_representative(representative_id: int):
 @login_required
 def set_recorder(negotiation_id: int):
     negotiation = get_negotiation_or_404(negotiation_id, current_user)
-    _require_side(negotiation)
+    require_role(negotiation, current_user, "set_recorder")
     recorder_form = RecorderForm(prefix="recorder")
     form = _sides_form(negotiation, formdata=None)
     if recorder_form.validate_on_submit():
@@ -593,7 +570,7 @@ def set_recorder(negotiation_id: int):
 @login_required
 def schedule_round(negotiation_id: int):
     negotiation = get_negotiation_or_404(negotiation_id, current_user)
-    _require_side(negotiation)
+    require_role(negotiation, current_user, "schedule_round")
     form = RoundForm(prefix="round")
     if form.validate_on_submit():
         try:
@@ -620,9 +597,9 @@ def _render_round(round_: Round, minutes_form=None, status: int = 200):
         minutes_form=minutes_form or MinutesForm(formdata=None, data={"minutes": round_.minutes}),
         is_recorder=current_user.id == negotiation.recorder_user_id,
         chief_side=_chief_side(negotiation),
-        my_sides=ops.sides_of(current_user, negotiation),
+        my_sides=sides_of(current_user, negotiation),
         latest=round_.number == len(negotiation.rounds),
-        may=May.of(negotiation),
+        may=_may(negotiation),
         columns=columns,
         acceptances=_acceptances(negotiation, columns.values()),
     )
@@ -712,7 +689,7 @@ def _summary(form: ProposalForm, grades: list[str], exc: InvalidInput | None) ->
 def propose(round_id: int):
     round_ = get_round_or_404(round_id, current_user)
     negotiation = round_.negotiation
-    _require_side(negotiation)
+    require_role(negotiation, current_user, "propose")
     side = ops.acting_side(current_user, negotiation)
     grades, start = _ladder(negotiation, side)
     if request.method == "GET":
@@ -758,7 +735,7 @@ def propose(round_id: int):
 def accept_proposal(grid_id: int):
     grid = get_proposal_or_404(grid_id, current_user)
     negotiation = grid.negotiation
-    _require_side(negotiation)
+    require_role(negotiation, current_user, "accept_proposal")
     ops.accept_proposal(negotiation, current_user, grid)
     if negotiation.state == "agreed":
         return _done(
@@ -815,7 +792,7 @@ def _render_draft(
         enterprise=negotiation.enterprise,
         items=items,
         fixed_items=len(items) - len(negotiation.items),
-        may=May.of(negotiation),
+        may=_may(negotiation),
         clauses_form=clauses_form or ClausesForm(formdata=None, obj=negotiation),
         item_forms=item_forms,
         new_item_form=new_item_form or ItemForm(prefix="new", formdata=None),
@@ -837,7 +814,7 @@ def _draft_saved(negotiation: Negotiation, message: str):
 @login_required
 def update_clauses(negotiation_id: int):
     negotiation = get_negotiation_or_404(negotiation_id, current_user)
-    _require_side(negotiation)
+    require_role(negotiation, current_user, "edit_clauses")
     form = ClausesForm()
     if form.validate_on_submit():
         try:
@@ -865,7 +842,7 @@ def update_clauses(negotiation_id: int):
 @login_required
 def add_item(negotiation_id: int):
     negotiation = get_negotiation_or_404(negotiation_id, current_user)
-    _require_side(negotiation)
+    require_role(negotiation, current_user, "edit_clauses")
     form = ItemForm(prefix="new")
     if form.validate_on_submit():
         try:
@@ -882,7 +859,7 @@ def add_item(negotiation_id: int):
 def update_item(item_id: int):
     item = get_item_or_404(item_id, current_user)
     negotiation = item.negotiation
-    _require_side(negotiation)
+    require_role(negotiation, current_user, "edit_clauses")
     form = ItemForm(prefix=f"item{item.id}")
     if form.validate_on_submit():
         try:
@@ -899,6 +876,6 @@ def update_item(item_id: int):
 def remove_item(item_id: int):
     item = get_item_or_404(item_id, current_user)
     negotiation = item.negotiation
-    _require_side(negotiation)
+    require_role(negotiation, current_user, "edit_clauses")
     ops.remove_item(item, current_user)
     return _draft_saved(negotiation, _("The item is removed; the later items moved up."))
