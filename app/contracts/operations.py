@@ -30,6 +30,7 @@ from app.contracts.models import (
     ContractRevision,
     ContractSignature,
 )
+from app.db import apart
 from app.deadlines import declare, due_params, set_deadline
 from app.errors import Conflict, InvalidInput, NotPermitted
 from app.extensions import db
@@ -37,7 +38,6 @@ from app.negotiations import operations as negotiation_operations
 from app.negotiations.models import Negotiation
 from app.notifications.operations import notify
 from app.orgs.models import Enterprise
-from app.tick import apart
 from workflows import contract as workflow
 from workflows import rules
 from workflows.messages import N_
