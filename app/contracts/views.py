@@ -9,7 +9,6 @@ do now comes from the machine (`operations.allowed_actions`); a refused action p
 contract's enterprise, state, hashes and signers.
 """
 
-from dataclasses import dataclass
 from datetime import date
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -32,6 +31,7 @@ from app.extensions import limiter
 from app.forms import show_errors
 from app.negotiations import operations as negotiation_ops
 from app.negotiations.operations import Deadline
+from app.stepper import stepper
 from workflows import contract as workflow
 from workflows import rules
 from workflows.calendar import days_left
@@ -88,27 +88,6 @@ def _require_side(contract: Contract) -> set[str]:
 
 
 # --- the contract page ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Step:
-    state: str
-    status: str  # done, current, off (a terminal state off the main line) or todo
-
-
-def stepper(contract: Contract, events) -> list[Step]:
-    """The main line of states; a contract returned or void shows as a terminal badge after the
-    last main-line state it was in."""
-    steps = workflow.STEPS
-    if contract.state in steps:
-        here = steps.index(contract.state)
-        return [
-            Step(s, "done" if i < here else "current" if i == here else "todo")
-            for i, s in enumerate(steps)
-        ]
-    reached = next((e.to_state for e in reversed(events) if e.to_state in steps), steps[0])
-    here = steps.index(reached)
-    return [Step(s, "done") for s in steps[: here + 1]] + [Step(contract.state, "off")]
 
 
 def deadlines(contract: Contract, today: date) -> list[Deadline]:
@@ -202,7 +181,7 @@ def _render_show(contract: Contract, status: int = 200, **forms):
         enterprise=contract.enterprise,
         actions=ops.allowed_actions(contract, current_user),
         can_renew=can_renew(contract, today),
-        steps=stepper(contract, events),
+        steps=stepper(workflow.STEPS, contract.state, [e.to_state for e in events]),
         deadlines=deadlines(contract, today),
         grid=contract.grid,
         signed_in=signed_in,
