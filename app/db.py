@@ -1,6 +1,7 @@
-"""Column types, engine settings, the after-commit queue and an insert-unless-present shared by
-every domain."""
+"""Column types, engine settings, the after-commit queue, an insert-unless-present and a savepoint
+per item, shared by every domain."""
 
+import logging
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -11,6 +12,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
+
+from app.errors import AccordError, translate
+from app.extensions import db
+from workflows.errors import WorkflowError
+
+# `apart` runs the items of the tick's steps: what it refuses is logged as the tick's.
+_tick_log = logging.getLogger("accord.tick")
 
 # The largest value an INTEGER column holds (PostgreSQL's int4; SQLite's is 64-bit). Integers a
 # request sends to be stored or looked up are validated against it: 422, not a 500 from the driver.
@@ -119,3 +127,20 @@ def _insert_or_nothing(dialect_name: str, table: Table, unique: tuple):
         .on_conflict_do_nothing(index_elements=list(unique))
         .returning(*table.primary_key.columns)
     )
+
+
+def apart(action: Callable[[], object], what: str) -> bool:
+    """Do one item of a step in a savepoint of its own: True when done; False when a rule
+    refuses it for now (say, a deadline in a year whose holiday schedule is not entered yet),
+    with its savepoint rolled back and the refusal logged. One item the tick cannot do yet holds
+    back neither the others nor the other steps; it is tried again at the next tick."""
+    try:
+        with db.session.begin_nested():
+            action()
+    except (AccordError, WorkflowError) as exc:
+        message = translate(exc.message) if isinstance(exc, WorkflowError) else exc.message
+        _tick_log.warning(
+            "the tick could not %s: %s; it tries again at the next tick", what, message
+        )
+        return False
+    return True

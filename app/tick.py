@@ -17,29 +17,16 @@ from datetime import date
 from flask import Flask
 
 from app import clock
-from app.errors import AccordError, translate
+from app.congress.operations import close_due_motions
+from app.contracts import operations as contract_operations
+from app.deadlines import recount
 from app.extensions import db
 from app.negotiations.operations import flag_overdue
-from workflows.errors import WorkflowError
+from app.orgs.operations import sync_calendar
 
 log = logging.getLogger("accord.tick")
 
 Step = Callable[[date], list[str]]
-
-
-def apart(action: Callable[[], object], what: str) -> bool:
-    """Do one item of a step in a savepoint of its own: True when done; False when a rule
-    refuses it for now (say, a deadline in a year whose holiday schedule is not entered yet),
-    with its savepoint rolled back and the refusal logged. One item the tick cannot do yet holds
-    back neither the others nor the other steps; it is tried again at the next tick."""
-    try:
-        with db.session.begin_nested():
-            action()
-    except (AccordError, WorkflowError) as exc:
-        message = translate(exc.message) if isinstance(exc, WorkflowError) else exc.message
-        log.warning("the tick could not %s: %s; it tries again at the next tick", what, message)
-        return False
-    return True
 
 
 def _counted(n: int, noun: str) -> str:
@@ -49,8 +36,6 @@ def _counted(n: int, noun: str) -> str:
 def provisional_deadlines(today: date) -> list[str]:
     """Count again the provisional deadlines of each year whose official schedule arrived since
     (entered in another process, or brought by a newer calendar package)."""
-    from app.deadlines import recount
-
     return [f"{_counted(len(recount(today)), 'provisional deadline')} moved"]
 
 
@@ -65,17 +50,13 @@ def negotiation_deadlines(today: date) -> list[str]:
 
 def motions_closing(today: date) -> list[str]:
     """Close the votes whose closing time has passed (the exact moment, not the day)."""
-    from app.congress.operations import close_due_motions
-
     closed = close_due_motions(clock.now())
     return [f"{_counted(closed, 'motion')} closed at their closing time"]
 
 
 def contract_deadlines(today: date) -> list[str]:
     """Deemed approvals, filing and publication reminders, renewal windows, expiry."""
-    from app.contracts.operations import tick
-
-    done = tick(today, clock.now())
+    done = contract_operations.tick(today, clock.now())
     return [
         f"{_counted(done['deemed_approved'], 'contract')} deemed approved",
         f"{_counted(done['filing_reminders'], 'filing reminder')} sent",
@@ -95,8 +76,6 @@ STEPS: list[Step] = [
 
 def run_tick(today: date | None = None) -> list[str]:
     """Run every step for `today` (China's today by default); flushes, never commits."""
-    from app.orgs.operations import sync_calendar
-
     today = today or clock.today()
     sync_calendar()  # deadlines may fall in a year entered since the last tick
     lines: list[str] = []

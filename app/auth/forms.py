@@ -5,20 +5,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from app.auth.models import GlobalRole, Role
+from app.auth.models import GLOBAL_ROLE_LABELS, ROLE_LABELS
 from app.auth.operations import MIN_PASSWORD_LENGTH
 from app.forms import choices
-
-ROLE_LABELS = {
-    Role.UNION_REP: _l("Union representative"),
-    Role.EMPLOYER_REP: _l("Employer representative"),
-    Role.DELEGATE: _l("Worker delegate"),
-    Role.CONGRESS_SECRETARY: _l("Congress secretary"),
-}
-GLOBAL_ROLE_LABELS = {
-    GlobalRole.FEDERATION_ADMIN: _l("Federation administrator"),
-    GlobalRole.LABOUR_OFFICER: _l("Labour officer"),
-}
 
 
 class LoginForm(FlaskForm):

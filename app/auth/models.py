@@ -9,6 +9,7 @@ from enum import StrEnum
 from functools import cache
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import (
     CheckConstraint,
@@ -51,6 +52,19 @@ class Role(StrEnum):
 class GlobalRole(StrEnum):
     FEDERATION_ADMIN = "federation_admin"  # 总工会管理员: every enterprise, read-mostly
     LABOUR_OFFICER = "labour_officer"  # 劳动行政部门审查员: contracts filed in their region
+
+
+# What each role reads as on a page, in a form and in a notification.
+ROLE_LABELS = {
+    Role.UNION_REP: _l("Union representative"),
+    Role.EMPLOYER_REP: _l("Employer representative"),
+    Role.DELEGATE: _l("Worker delegate"),
+    Role.CONGRESS_SECRETARY: _l("Congress secretary"),
+}
+GLOBAL_ROLE_LABELS = {
+    GlobalRole.FEDERATION_ADMIN: _l("Federation administrator"),
+    GlobalRole.LABOUR_OFFICER: _l("Labour officer"),
+}
 
 
 def _in(column: str, values) -> str:

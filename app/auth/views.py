@@ -20,15 +20,13 @@ from sqlalchemy import select
 from app.auth import operations
 from app.auth.access import admin_required
 from app.auth.forms import (
-    GLOBAL_ROLE_LABELS,
-    ROLE_LABELS,
     LoginForm,
     PasswordForm,
     ProfileForm,
     TokenForm,
     UserForm,
 )
-from app.auth.models import ApiToken, User
+from app.auth.models import GLOBAL_ROLE_LABELS, ROLE_LABELS, ApiToken, User
 from app.errors import InvalidInput
 from app.extensions import db, limiter, login_manager
 from app.forms import show_errors

@@ -35,12 +35,11 @@ from app.congress.models import (
 )
 from app.congress.roster import RosterRejected, RosterReport
 from app.contracts import operations as contract_operations
-from app.db import insert_unless_present, transaction_cache, utcnow
+from app.db import apart, insert_unless_present, transaction_cache, utcnow
 from app.errors import AccordError, Conflict, InvalidInput, NotPermitted, translate
 from app.extensions import db
 from app.negotiations import operations as negotiation_operations
 from app.rulebook import transition
-from app.tick import apart
 from workflows import congress as workflow
 from workflows import rules
 

@@ -54,6 +54,7 @@ from app.forms import choices, show_errors
 from app.negotiations.access import get_negotiation_or_404, require_role
 from app.negotiations.forms import in_utc
 from app.orgs.access import get_enterprise_work_or_404
+from app.stepper import stepper
 from workflows import congress as workflow
 
 bp = Blueprint("congress", __name__)
@@ -80,7 +81,6 @@ def _render(template: str, status: int = 200, **context):
         ANSWER_LABELS=workflow.ANSWER_LABELS,
         RESULT_LABELS=workflow.RESULT_LABELS,
         ANSWERS=workflow.ANSWERS,
-        MOTION_STEPS=workflow.MOTION_STEPS,
         **context,
     ), status
 
@@ -299,7 +299,7 @@ def show_session(session_id: int):
         delegate=delegate,
         delegate_present=delegate is not None and delegate.id in ops.present_delegate_ids(session),
         attendance=_attendance(session),
-        steps=workflow.SESSION_STEPS,
+        steps=stepper(workflow.SESSION_STEPS, session.state),
     )
 
 
@@ -507,6 +507,7 @@ def show_motion(motion_id: int):
             if t in MOTION_ACTIONS
         ],
         MOTION_ACTIONS=MOTION_ACTIONS,
+        steps=stepper(workflow.MOTION_STEPS, motion.state),
         voted=ops.participation_count(motion) if motion.state != "draft" else None,
         delegate=delegate,
         has_voted=delegate is not None and _has_voted(motion, delegate.id),

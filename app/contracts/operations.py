@@ -31,6 +31,7 @@ from app.contracts.models import (
     ContractRevision,
     ContractSignature,
 )
+from app.db import apart
 from app.deadlines import declare, due_params, set_deadline
 from app.errors import Conflict, InvalidInput, NotPermitted
 from app.extensions import db
@@ -39,7 +40,6 @@ from app.negotiations.models import Negotiation
 from app.notifications.operations import notify
 from app.orgs.models import Enterprise
 from app.rulebook import lock, transition
-from app.tick import apart
 from workflows import contract as workflow
 from workflows import rules
 from workflows.contract import WORKFLOW

@@ -9,7 +9,6 @@ do now comes from the machine (`operations.allowed_actions`); a refused action p
 contract's enterprise, state, hashes and signers.
 """
 
-from dataclasses import dataclass
 from datetime import date
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -40,6 +39,7 @@ from app.errors import Conflict, InvalidInput, NotPermitted, translate
 from app.extensions import limiter
 from app.forms import show_errors
 from app.negotiations.operations import Deadline
+from app.stepper import stepper
 from workflows import contract as workflow
 from workflows import rules
 from workflows.calendar import days_left
@@ -81,27 +81,6 @@ def _render(template: str, status: int = 200, **context):
 
 
 # --- the contract page ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Step:
-    state: str
-    status: str  # done, current, off (a terminal state off the main line) or todo
-
-
-def stepper(contract: Contract, events) -> list[Step]:
-    """The main line of states; a contract returned or void shows as a terminal badge after the
-    last main-line state it was in."""
-    steps = workflow.STEPS
-    if contract.state in steps:
-        here = steps.index(contract.state)
-        return [
-            Step(s, "done" if i < here else "current" if i == here else "todo")
-            for i, s in enumerate(steps)
-        ]
-    reached = next((e.to_state for e in reversed(events) if e.to_state in steps), steps[0])
-    here = steps.index(reached)
-    return [Step(s, "done") for s in steps[: here + 1]] + [Step(contract.state, "off")]
 
 
 def deadlines(contract: Contract, today: date) -> list[Deadline]:
@@ -184,7 +163,7 @@ def _render_show(contract: Contract, status: int = 200, **forms):
         enterprise=contract.enterprise,
         actions=allowed_actions(contract, current_user),
         can_renew=may(contract, current_user, "renew", **renewal_data(contract, today)),
-        steps=stepper(contract, events),
+        steps=stepper(workflow.STEPS, contract.state, [e.to_state for e in events]),
         deadlines=deadlines(contract, today),
         grid=contract.grid,
         signed_in=signed_in,

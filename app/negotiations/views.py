@@ -59,6 +59,7 @@ from app.negotiations.forms import (
 from app.negotiations.models import Negotiation, Round
 from app.orgs.access import get_enterprise_or_404
 from app.orgs.models import Enterprise
+from app.stepper import stepper
 from workflows import negotiation as workflow
 from workflows import rules
 from workflows.negotiation import WORKFLOW
@@ -193,31 +194,6 @@ def edit_request(negotiation_id: int):
 
 
 @dataclass(frozen=True)
-class Step:
-    state: str
-    status: str  # done, current, off (current, off the main line) or todo
-
-
-def stepper(negotiation: Negotiation, events) -> list[Step]:
-    """The main line of states; a state off it (suspended, in dispute, abandoned) shows after the
-    last main-line state the negotiation was in."""
-    steps = workflow.STEPS
-    if negotiation.state in steps:
-        here = steps.index(negotiation.state)
-        return [
-            Step(s, "done" if i < here else "current" if i == here else "todo")
-            for i, s in enumerate(steps)
-        ]
-    reached = next((e.to_state for e in reversed(events) if e.to_state in steps), steps[0])
-    here = steps.index(reached)
-    return (
-        [Step(s, "done") for s in steps[: here + 1]]
-        + [Step(negotiation.state, "off")]
-        + [Step(s, "todo") for s in steps[here + 1 :]]
-    )
-
-
-@dataclass(frozen=True)
 class Acceptance:
     side: str
     grid_label: str | None  # None: nothing accepted
@@ -270,7 +246,9 @@ def _render_show(negotiation: Negotiation, status: int = 200, **forms):
         enterprise=negotiation.enterprise,
         actions=allowed_triggers(negotiation, current_user),
         my_sides=my_sides,
-        steps=stepper(negotiation, events),
+        steps=stepper(
+            workflow.STEPS, negotiation.state, [e.to_state for e in events], resumes=True
+        ),
         deadlines=ops.deadlines(negotiation),
         response_overdue=ops.is_response_overdue(negotiation),
         problems=[translate(p) for p in ops.representative_problems(negotiation)],

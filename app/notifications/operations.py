@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
+from app.auth.models import ROLE_LABELS
 from app.db import after_commit, utcnow
 from app.deadlines import provisional_date
 from app.extensions import db
@@ -110,8 +111,6 @@ KINDS = {
 
 def render(notification: Notification) -> str:
     """The notification in the reader's language; a role code reads as its label."""
-    from app.auth.forms import ROLE_LABELS
-
     template = KINDS.get(notification.kind)
     if template is None:
         return notification.kind

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from app.audit.operations import history
 from app.auth import operations as auth_operations
 from app.auth.access import admin_required
-from app.auth.forms import ROLE_LABELS, MembershipForm
-from app.auth.models import Membership, Role, User
+from app.auth.forms import MembershipForm
+from app.auth.models import ROLE_LABELS, Membership, Role, User
 from app.contracts.access import visible_contracts_query
 from app.contracts.models import Contract
 from app.errors import InvalidInput

@@ -10,7 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask_babel import force_locale
 
-from app.auth.forms import ROLE_LABELS
+from app.auth.models import ROLE_LABELS
 from app.extensions import db
 from app.notifications import operations as notifications
 from app.notifications.models import Notification
