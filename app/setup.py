@@ -11,6 +11,9 @@ from app.config import PROJECT_ROOT
 from app.db import INTEGER_MAX
 from app.errors import InvalidInput
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from workflows import congress as congress_workflow
+from workflows import contract as contract_workflow
+from workflows import negotiation as negotiation_workflow
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -153,6 +156,15 @@ def init_app(app: Flask) -> None:
     from app.audit.operations import action_label
 
     app.add_template_filter(action_label)
+    # The states by name, so that no page compares with a string literal (the rulebook test).
+    app.jinja_env.globals.update(
+        NegotiationState=negotiation_workflow.State,
+        ContractState=contract_workflow.State,
+        SessionState=congress_workflow.SessionState,
+        MotionState=congress_workflow.MotionState,
+        CONTRACT_IN_FORCE=contract_workflow.IN_FORCE,
+        CONTRACT_ENDED_UNSIGNED=contract_workflow.ENDED_UNSIGNED,
+    )
 
     @app.context_processor
     def inject_globals():

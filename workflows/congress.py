@@ -220,6 +220,14 @@ SESSION_WORKFLOW = Workflow(
             not_now=N_("Check-in with the code opens when the session opens."),
         ),
         Activity(
+            "create_motion",
+            CHECK_IN_STATES,
+            SECRETARY_OR_SYSTEM,
+            N_("put a motion on the agenda"),
+            refusal=N_("Only the congress secretary or the union runs the congress."),
+            not_now=N_("The session is over."),
+        ),
+        Activity(
             "record_attendance",
             CHECK_IN_STATES,
             SECRETARY,

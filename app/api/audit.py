@@ -3,9 +3,9 @@
 import marshmallow as ma
 from flask_login import current_user
 
-from app.api.auth import require_admin
 from app.api.common import Blueprint, error_responses
 from app.audit.operations import history, verify_chains
+from app.auth.access import require_admin
 from app.orgs.access import get_enterprise_work_or_404
 from app.schemas import Text
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.api.common import Blueprint, error_responses
 from app.auth import operations
+from app.auth.access import require_admin
 from app.auth.models import ApiToken, User
 from app.auth.schemas import (
     NewTokenSchema,
@@ -21,11 +22,6 @@ from app.orgs.models import Region
 
 blp = Blueprint("api_auth", __name__, description="The signed-in user, tokens and users")
 fails_with = error_responses(blp)
-
-
-def require_admin():
-    if not current_user.is_federation_admin:
-        abort(403, message="Only the federation administrator may do this.")
 
 
 def admin_only(view):

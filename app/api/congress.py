@@ -46,6 +46,7 @@ from app.extensions import db
 from app.negotiations.access import get_negotiation_or_404, require_role
 from app.orgs.access import get_enterprise_work_or_404
 from workflows import congress as workflow
+from workflows.congress import MotionState
 
 blp = Blueprint(
     "api_congress", __name__, description="Workers' congress: roster, sessions and check-in"
@@ -365,7 +366,7 @@ def cast_ballot(data, motion):
 @blp.response(200, ResultsSchema)
 def get_results(motion):
     """The counts item by item, the turnout, the rule in words and the seal, once closed."""
-    if motion.state != "closed":
+    if motion.state != MotionState.CLOSED:
         raise Conflict(
             _(
                 "The results are published when the voting is closed; the motion is %(state)s.",

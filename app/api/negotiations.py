@@ -15,8 +15,8 @@ from sqlalchemy.orm import joinedload
 
 from app.api.common import Blueprint, error_responses, loader
 from app.auth import operations as auth_operations
-from app.auth.models import Role, User
-from app.errors import InvalidInput, NotPermitted
+from app.auth.models import User
+from app.errors import InvalidInput
 from app.extensions import db
 from app.negotiations import operations as ops
 from app.negotiations.access import (
@@ -24,6 +24,8 @@ from app.negotiations.access import (
     get_negotiation_or_404,
     get_representative_or_404,
     get_round_or_404,
+    require_enterprise_side,
+    require_grid_keeper,
     require_role,
     visible_negotiations_query,
 )
@@ -87,17 +89,11 @@ def may(action: str) -> Callable:
 
 
 def enterprise_side_representative(enterprise) -> None:
-    if not current_user.has_role(enterprise.id, Role.UNION_REP, Role.EMPLOYER_REP):
-        raise NotPermitted(
-            _("Only a union or employer representative of the enterprise may open a negotiation.")
-        )
+    require_enterprise_side(current_user, enterprise)
 
 
 def grid_keeper(enterprise) -> None:
-    if not (
-        current_user.is_federation_admin or current_user.has_role(enterprise.id, Role.EMPLOYER_REP)
-    ):
-        raise NotPermitted(_("The employer side records the wage grid in force."))
+    require_grid_keeper(current_user, enterprise)
 
 
 fails_with = error_responses(blp)

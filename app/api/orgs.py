@@ -8,9 +8,10 @@ from flask_smorest import abort
 from marshmallow import validate
 from sqlalchemy import select
 
-from app.api.auth import admin_only, require_admin
+from app.api.auth import admin_only
 from app.api.common import Blueprint, error_responses
 from app.auth import operations as auth_operations
+from app.auth.access import require_admin
 from app.auth.models import Membership, User
 from app.auth.schemas import MembershipCreateSchema, MembershipSchema
 from app.extensions import db

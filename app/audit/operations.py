@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.audit.models import GENESIS, AuditEvent, AuditHead, head_mac
 from app.db import utcnow
 from app.extensions import db
+from workflows.congress import MotionState
 
 log = logging.getLogger("accord.audit")
 
@@ -269,7 +270,9 @@ def _seal_problem() -> BrokenLink | None:
         )
     }
     closed = db.session.execute(
-        select(Motion.id, Motion.seal, Motion.tally, Motion.result).where(Motion.state == "closed")
+        select(Motion.id, Motion.seal, Motion.tally, Motion.result).where(
+            Motion.state == MotionState.CLOSED
+        )
     )
     for motion_id, seal, tally, result in closed:
         event = sealed.get(motion_id)

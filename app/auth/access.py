@@ -1,9 +1,17 @@
-"""Who may reach what: decorators for the views."""
+"""Who may reach what: the federation administrator's pages and API."""
 
 from functools import wraps
 
-from flask import abort
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
+
+from app.errors import NotPermitted
+
+
+def require_admin() -> None:
+    """403 unless the user is the federation administrator (总工会管理员)."""
+    if not current_user.is_federation_admin:
+        raise NotPermitted(_("Only the federation administrator may do this."))
 
 
 def admin_required(view):
@@ -12,8 +20,7 @@ def admin_required(view):
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
-        if not current_user.is_federation_admin:
-            abort(403)
+        require_admin()
         return view(*args, **kwargs)
 
     return wrapped

@@ -344,6 +344,12 @@ def unlocked_signing_key(user: User, password: str) -> tuple[SigningKey, object]
     return key, keys.unlock_signing_key(key.encrypted_key, password)
 
 
+def ensure_membership(user: User, enterprise, role: Role, actor: User | None) -> None:
+    """Give `user` the role in the enterprise unless they hold it already."""
+    if role not in user.roles_in(enterprise.id):
+        add_membership(user, enterprise, role, actor)
+
+
 def add_membership(user: User, enterprise, role: str, actor: User) -> Membership:
     if role not in set(Role):
         raise InvalidInput("role", _("Unknown role: %(role)s", role=role))

@@ -39,9 +39,11 @@ from app.db import apart, insert_unless_present, transaction_cache, utcnow
 from app.errors import AccordError, Conflict, InvalidInput, NotPermitted, translate
 from app.extensions import db
 from app.negotiations import operations as negotiation_operations
-from app.rulebook import transition
+from app.rulebook import check, transition
 from workflows import congress as workflow
 from workflows import rules
+from workflows.congress import MotionState
+from workflows.negotiation import State as NegotiationState
 
 
 def _lock_motion(motion: Motion, *, share: bool) -> Motion:
@@ -175,9 +177,9 @@ def vote_refusal(motion: Motion, standing: Standing) -> AccordError | None:
     refuses with it, and the voting page shows it before the ballot is filled in."""
     if standing.delegate_id is None:
         return NotPermitted(_("Only a delegate of this congress votes."))
-    if standing.state == "draft":
+    if standing.state == MotionState.DRAFT:
         return Conflict(_("Voting on this motion has not opened yet."))
-    if standing.state != "open":
+    if standing.state != MotionState.OPEN:
         return Conflict(_("Voting on this motion is closed."))
     if standing.closes_at is not None and clock.now() >= standing.closes_at:
         # The tick closes a due motion later (close_due_motions); until it has, the closing
@@ -294,7 +296,7 @@ def open_session(session: CongressSession, actor: User) -> None:
 
 
 def adjourn_session(session: CongressSession, actor: User) -> None:
-    open_motions = sum(1 for m in session.motions if m.state == "open")
+    open_motions = sum(1 for m in session.motions if m.state == MotionState.OPEN)
     _transition(
         session, "adjourn", actor, session.congress.enterprise_id, open_motions=open_motions
     )
@@ -304,7 +306,7 @@ def adjourn_session(session: CongressSession, actor: User) -> None:
 
 def cancel_session(session: CongressSession, actor: User) -> None:
     """Call off a sitting that has not opened (会议取消); its motions are cancelled first."""
-    draft_motions = sum(1 for m in session.motions if m.state == "draft")
+    draft_motions = sum(1 for m in session.motions if m.state == MotionState.DRAFT)
     _transition(
         session,
         "cancel_session",
@@ -340,8 +342,12 @@ def create_motion(
     if negotiation is not None and ballot_kind != "secret":
         # 企业民主管理规定 Art 20: an important matter is voted by secret ballot.
         raise InvalidInput("ballot_kind", _("A contract draft is voted by secret ballot."))
-    if session.state in workflow.SESSION_TERMINAL:
-        raise Conflict(_("The session is over."))
+    check(
+        workflow.SESSION_WORKFLOW,
+        "create_motion",
+        session.state,
+        roles_of(actor, session.congress.enterprise_id),
+    )
     motion = Motion(
         session=session,
         title=title.strip(),
@@ -474,7 +480,7 @@ def close_voting(motion: Motion, actor: User | None, now: datetime | None = None
     )
     if motion.negotiation is not None:
         negotiation_operations.congress_result(motion.negotiation, result.failed_items)
-        if motion.negotiation.state == "ratified":
+        if motion.negotiation.state == NegotiationState.RATIFIED:
             contract_operations.create_contract(motion.negotiation, motion)
     return result
 
@@ -526,7 +532,11 @@ def close_due_motions(now: datetime) -> int:
     due = list(
         db.session.scalars(
             select(Motion)
-            .where(Motion.state == "open", Motion.closes_at.is_not(None), Motion.closes_at <= now)
+            .where(
+                Motion.state == MotionState.OPEN,
+                Motion.closes_at.is_not(None),
+                Motion.closes_at <= now,
+            )
             .order_by(Motion.id)
         )
     )
@@ -670,8 +680,7 @@ def _roster_keys(congress: Congress) -> tuple[set[str], set[int]]:
 
 def _enrol(congress: Congress, actor: User | None, clean: dict) -> Delegate:
     user = clean["user"]
-    if not user.has_role(congress.enterprise_id, Role.DELEGATE):
-        auth_operations.add_membership(user, congress.enterprise, Role.DELEGATE, actor)
+    auth_operations.ensure_membership(user, congress.enterprise, Role.DELEGATE, actor)
     delegate = Delegate(
         congress_id=congress.id,
         user_id=user.id,
@@ -784,8 +793,7 @@ def reactivate_delegate(delegate: Delegate, actor: User | None) -> None:
     if congress.enterprise_id not in user.enterprise_ids:
         # Back on the roster, they would count towards the quorum but could not see the vote.
         raise Conflict(_("%(name)s is no longer a member of this enterprise.", name=delegate.name))
-    if not user.has_role(congress.enterprise_id, Role.DELEGATE):
-        auth_operations.add_membership(user, congress.enterprise, Role.DELEGATE, actor)
+    auth_operations.ensure_membership(user, congress.enterprise, Role.DELEGATE, actor)
     delegate.active = True
     db.session.flush()
     record(

@@ -56,6 +56,7 @@ from app.negotiations.forms import in_utc
 from app.orgs.access import get_enterprise_work_or_404
 from app.stepper import stepper
 from workflows import congress as workflow
+from workflows.congress import MotionState
 
 bp = Blueprint("congress", __name__)
 
@@ -287,8 +288,15 @@ def show_session(session_id: int):
             if d.id not in present
         ]
     delegate = ops.delegate_of(current_user, congress)
+    if delegate is not None:
+        roles = roles | {"delegate"}
     return _render(
         "congress/session.html",
+        may={
+            action: workflow.SESSION_WORKFLOW.permits(action, session.state, roles)
+            for action in workflow.SESSION_WORKFLOW.activities
+        },
+        attendance_open=workflow.SESSION_WORKFLOW.is_open("record_attendance", session.state),
         session=session,
         congress=congress,
         organiser=organiser,
@@ -508,7 +516,7 @@ def show_motion(motion_id: int):
         ],
         MOTION_ACTIONS=MOTION_ACTIONS,
         steps=stepper(workflow.MOTION_STEPS, motion.state),
-        voted=ops.participation_count(motion) if motion.state != "draft" else None,
+        voted=ops.participation_count(motion) if motion.state != MotionState.DRAFT else None,
         delegate=delegate,
         has_voted=delegate is not None and _has_voted(motion, delegate.id),
     )
@@ -613,7 +621,7 @@ def vote(motion_id: int):
 
 def _closed_motion(motion_id: int) -> Motion:
     motion = get_motion_or_404(motion_id, current_user)
-    if motion.state != "closed":
+    if motion.state != MotionState.CLOSED:
         raise Conflict(
             _(
                 "The results are published when the voting is closed; the motion is %(state)s.",

@@ -7,10 +7,11 @@ from datetime import date
 from flask import abort, current_app
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select, true
 
-from app.auth.models import User
+from app.auth.models import GlobalRole, User
 from app.contracts.models import Contract
+from app.errors import NotPermitted
 from app.extensions import db, limiter
 from app.negotiations import access as negotiation_access
 from app.orgs.access import reviewed_by, work_visible
@@ -75,6 +76,29 @@ def chief_side(user: User, contract: Contract) -> str | None:
     """The side whose chief representative `user` is, if any."""
     roles = roles_of(user, contract)
     return next((side for side in rules.SIDES if f"{side}_chief" in roles), None)
+
+
+def reviewer_scope(user: User) -> ColumnElement[bool]:
+    """SQL for the contracts whose review queue `user` reads: the labour officers those of
+    their region, the federation every region's; 403 for anyone else."""
+    if user.is_federation_admin:
+        return true()
+    if not user.is_labour_officer:
+        raise NotPermitted(_("Only a labour officer reviews contracts."))
+    return reviewed_by(user, Contract.enterprise_id)
+
+
+def reviewers(contract: Contract) -> list[User]:
+    """The labour officers of the contract's region (劳动行政部门), active."""
+    return list(
+        db.session.scalars(
+            select(User).where(
+                User.global_role == GlobalRole.LABOUR_OFFICER,
+                User.region_id == contract.enterprise.region_id,
+                User.active.is_(True),
+            )
+        )
+    )
 
 
 def require_role(contract: Contract, user: User, action: str) -> None:

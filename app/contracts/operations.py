@@ -22,9 +22,16 @@ from sqlalchemy import select
 from app import clock
 from app.audit.operations import record
 from app.auth import operations as auth_operations
-from app.auth.models import GlobalRole, Membership, Role, User
+from app.auth.models import Membership, Role, User
 from app.contracts import pdf, signing, verification
-from app.contracts.access import chief_side, renewal_data, require, roles_of
+from app.contracts.access import (
+    chief_side,
+    renewal_data,
+    require,
+    reviewer_scope,
+    reviewers,
+    roles_of,
+)
 from app.contracts.models import (
     Contract,
     ContractPublication,
@@ -38,12 +45,12 @@ from app.extensions import db
 from app.negotiations import operations as negotiation_operations
 from app.negotiations.models import Negotiation
 from app.notifications.operations import notify
-from app.orgs.models import Enterprise
 from app.rulebook import lock, transition
 from workflows import contract as workflow
 from workflows import rules
-from workflows.contract import WORKFLOW
+from workflows.contract import WORKFLOW, State
 from workflows.messages import N_
+from workflows.negotiation import State as NegotiationState
 
 log = logging.getLogger(__name__)
 
@@ -79,18 +86,6 @@ def _people(contract: Contract, *roles: Role) -> list[User]:
                 User.active.is_(True),
             )
             .distinct()
-        )
-    )
-
-
-def _officers(contract: Contract) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User).where(
-                User.global_role == GlobalRole.LABOUR_OFFICER,
-                User.region_id == contract.enterprise.region_id,
-                User.active.is_(True),
-            )
         )
     )
 
@@ -215,7 +210,7 @@ def _add_revision(contract: Contract, content: bytes) -> ContractRevision:
 def create_contract(negotiation: Negotiation, motion=None) -> Contract:
     """The ratified draft becomes the contract's text, ready for both chiefs to sign
     (集体合同规定 Art 37)."""
-    if negotiation.state != "ratified":
+    if negotiation.state != NegotiationState.RATIFIED:
         raise Conflict(_("Only a ratified draft becomes a contract."))
     contract = Contract(
         negotiation=negotiation,
@@ -330,7 +325,7 @@ def sign(
             "user_agent": signature.user_agent,
         },
     )
-    if contract.state == "signed":
+    if contract.state == State.SIGNED:
         today = clock.today()
         profile = contract.enterprise.region.rule_profile
         set_deadline(contract, "filing_due", workflow.filing_deadline(today, profile))
@@ -372,7 +367,7 @@ def file_contract(contract: Contract, actor: User, today: date | None = None) ->
     contract.filed_by_id = actor.id
     set_deadline(contract, "review_due", workflow.review_deadline(today, profile))
     db.session.flush()
-    _notify(_officers(contract), "contract_filed", contract, **due_params(contract, "review_due"))
+    _notify(reviewers(contract), "contract_filed", contract, **due_params(contract, "review_due"))
 
 
 def approve(contract: Contract, actor: User, today: date | None = None) -> None:
@@ -531,12 +526,12 @@ def tick(today: date, now: datetime) -> dict[str, int]:
     done |= {"renewal_windows": 0, "expired": 0}
     # Each contract apart: one whose next deadline falls in a year without a holiday schedule
     # waits for it (the admin is told by the log) without holding the others back.
-    for contract in _due(Contract.state == "filed", Contract.review_due < today):
+    for contract in _due(Contract.state == State.FILED, Contract.review_due < today):
         what = f"deem contract {contract.id} approved"
         if apart(lambda c=contract: deem_approved(c, today), what):
             done["deemed_approved"] += 1
     for contract in _due(
-        Contract.state == "signed",
+        Contract.state == State.SIGNED,
         Contract.filing_due <= today,
         Contract.filing_reminded_at.is_(None),
     ):
@@ -549,7 +544,7 @@ def tick(today: date, now: datetime) -> dict[str, int]:
         )
         done["filing_reminders"] += 1
     for contract in _due(
-        Contract.state == "effective",
+        Contract.state == State.EFFECTIVE,
         Contract.publication_due <= today,
         Contract.publication_reminded_at.is_(None),
     ):
@@ -693,11 +688,11 @@ def contract_by_code(code: str) -> Contract | None:
 def review_queue(officer: User) -> list[Contract]:
     """Contracts filed in the officer's region and awaiting a decision, the most urgent first;
     the federation sees every region's."""
-    query = select(Contract).where(Contract.state == "filed").order_by(Contract.review_due)
-    if not officer.is_federation_admin:
-        if not officer.is_labour_officer:
-            raise NotPermitted(_("Only a labour officer reviews contracts."))
-        query = query.join(Enterprise).where(Enterprise.region_id == officer.region_id)
+    query = (
+        select(Contract)
+        .where(Contract.state == State.FILED, reviewer_scope(officer))
+        .order_by(Contract.review_due)
+    )
     return list(db.session.scalars(query))
 
 
@@ -712,7 +707,7 @@ declare(
     Contract,
     "filing_due",
     label=N_("File with the labour administration"),
-    running=lambda c: c.state == "signed",
+    running=lambda c: c.state == State.SIGNED,
     subject=lambda c: c,
     people=_parties,
     notify=_notify,
@@ -723,16 +718,16 @@ declare(
     Contract,
     "review_due",
     label=N_("The labour administration's review ends"),
-    running=lambda c: c.state == "filed",
+    running=lambda c: c.state == State.FILED,
     subject=lambda c: c,
-    people=lambda c: list(dict.fromkeys(_parties(c) + _officers(c))),
+    people=lambda c: list(dict.fromkeys(_parties(c) + reviewers(c))),
     notify=_notify,
 )
 declare(
     Contract,
     "publication_due",
     label=N_("Publish the contract to all staff"),
-    running=lambda c: c.state == "effective",
+    running=lambda c: c.state == State.EFFECTIVE,
     subject=lambda c: c,
     people=_parties,
     notify=_notify,

@@ -22,6 +22,7 @@ from app.negotiations.schemas import ComputedSchema, GradeRowSchema
 from app.schemas import Text
 from workflows import contract as workflow
 from workflows import rules
+from workflows.contract import State
 
 _SIDE = validate.OneOf(rules.SIDES)
 
@@ -125,7 +126,11 @@ def steps(contract) -> list[dict]:
         ]
     else:
         # Returned from filed; void from drafted, or from signing once one side has signed.
-        left = "filed" if contract.state == "returned" else main[1 if contract.signatures else 0]
+        left = (
+            State.FILED
+            if contract.state == State.RETURNED
+            else main[1 if contract.signatures else 0]
+        )
         here = main.index(left)
         line = [(state, "done") for state in main[: here + 1]] + [(contract.state, "off")]
     return [

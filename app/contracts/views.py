@@ -43,7 +43,7 @@ from app.stepper import stepper
 from workflows import contract as workflow
 from workflows import rules
 from workflows.calendar import days_left
-from workflows.contract import WORKFLOW
+from workflows.contract import WORKFLOW, State
 
 bp = Blueprint("contracts", __name__)
 
@@ -86,7 +86,7 @@ def _render(template: str, status: int = 200, **context):
 def deadlines(contract: Contract, today: date) -> list[Deadline]:
     """The deadlines running now, with the days left (negative when overdue)."""
     running: list[tuple[str, date | None, str, bool]] = []
-    if contract.state == "signed":
+    if contract.state == State.SIGNED:
         running.append(
             (
                 _("File with the labour administration"),
@@ -95,7 +95,7 @@ def deadlines(contract: Contract, today: date) -> list[Deadline]:
                 contract.filing_due_provisional,
             )
         )
-    if contract.state == "filed":
+    if contract.state == State.FILED:
         running.append(
             (
                 _("The labour administration's review ends"),
@@ -104,7 +104,7 @@ def deadlines(contract: Contract, today: date) -> list[Deadline]:
                 contract.review_due_provisional,
             )
         )
-    if contract.state == "effective":
+    if contract.state == State.EFFECTIVE:
         running.append(
             (
                 _("Publish the contract to all staff"),
@@ -291,7 +291,7 @@ def publish(contract_id: int):
         except InvalidInput as exc:
             show_errors(form, exc)
         else:
-            if contract.state == "published":
+            if contract.state == State.PUBLISHED:
                 return _done(contract, _("Both sides have published the contract."))
             return _done(
                 contract, _("Your side's publication is recorded; the other side records its own.")
@@ -373,7 +373,7 @@ def sign(contract_id: int):
             form.document_sha256.data = contract.latest.sha256
             return _render_sign(contract, side, form, 409)
         else:
-            if contract.state == "signed":
+            if contract.state == State.SIGNED:
                 message = _(
                     "You signed for the %(side)s side. Both sides have signed; the employer "
                     "files the contract with the labour administration by %(due)s.",

@@ -2,9 +2,11 @@
 visible (the enterprise is not the user's), so nothing leaks about other enterprises."""
 
 from flask import abort
+from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
-from app.auth.models import Role, User
+from app.auth.models import GlobalRole, Role, User
+from app.errors import NotPermitted
 from app.extensions import db
 from app.negotiations.models import DraftItem, Negotiation, Representative, Round, WageGrid
 from app.orgs.access import reviewed_by, work_visible
@@ -87,6 +89,45 @@ def roles_of(user: User | None, negotiation: Negotiation) -> set[str]:
     if Role.CONGRESS_SECRETARY in user.roles_in(negotiation.enterprise_id):
         roles.add("secretary")
     return roles
+
+
+def enterprise_sides(user: User, enterprise_id: int) -> set[str]:
+    """The sides a user acts for in an enterprise, before any negotiation exists."""
+    roles = user.roles_in(enterprise_id)
+    return {side for side, role in SIDE_ROLE.items() if role in roles}
+
+
+def require_enterprise_side(user: User, enterprise) -> None:
+    """Either side opens a negotiation (集体合同规定 Art 32): 403 for anyone else."""
+    if not enterprise_sides(user, enterprise.id):
+        raise NotPermitted(
+            _("Only a union or employer representative of the enterprise may open a negotiation.")
+        )
+
+
+def require_grid_keeper(user: User | None, enterprise) -> None:
+    """The employer side (or the federation) records the wage grid in force; the system may."""
+    if user is not None and not (
+        user.is_federation_admin or user.has_role(enterprise.id, Role.EMPLOYER_REP)
+    ):
+        raise NotPermitted(_("The employer side records the wage grid in force."))
+
+
+def coordinators(negotiation: Negotiation) -> list[User]:
+    """Who coordinates its disputes (集体合同规定 Art 49-52): the federation and the labour
+    officers of the enterprise's region, active."""
+    return list(
+        db.session.scalars(
+            select(User).where(
+                User.active.is_(True),
+                (User.global_role == GlobalRole.FEDERATION_ADMIN)
+                | (
+                    (User.global_role == GlobalRole.LABOUR_OFFICER)
+                    & (User.region_id == negotiation.enterprise.region_id)
+                ),
+            )
+        )
+    )
 
 
 def require_role(negotiation: Negotiation, user: User, action: str) -> None:

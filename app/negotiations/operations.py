@@ -9,16 +9,24 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
 from app.audit.operations import record
-from app.auth.models import GlobalRole, Membership, Role, User
+from app.auth.models import Membership, Role, User
 from app.deadlines import declare, due_params, set_deadline
 from app.errors import Conflict, InvalidInput, NotPermitted, translate
 from app.extensions import db
-from app.negotiations.access import SIDE_ROLE, require, roles_of, sides_of
+from app.negotiations.access import (
+    SIDE_ROLE,
+    coordinators,
+    enterprise_sides,
+    require,
+    require_grid_keeper,
+    roles_of,
+    sides_of,
+)
 from app.negotiations.models import (
     DraftItem,
     Negotiation,
@@ -32,7 +40,7 @@ from app.rulebook import lock, transition
 from workflows import rules
 from workflows.calendar import days_left
 from workflows.messages import N_
-from workflows.negotiation import OPEN, WORKFLOW
+from workflows.negotiation import OPEN, WORKFLOW, State
 
 # --- who is acting ---------------------------------------------------------------------------
 
@@ -89,21 +97,6 @@ def _side_people(negotiation: Negotiation, side: str) -> list[User]:
     return _people(negotiation, SIDE_ROLE[side])
 
 
-def _coordinators(negotiation: Negotiation) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User).where(
-                User.active.is_(True),
-                (User.global_role == GlobalRole.FEDERATION_ADMIN)
-                | (
-                    (User.global_role == GlobalRole.LABOUR_OFFICER)
-                    & (User.region_id == negotiation.enterprise.region_id)
-                ),
-            )
-        )
-    )
-
-
 def _notify(users, kind: str, negotiation: Negotiation, **params) -> None:
     notify(
         users,
@@ -143,7 +136,7 @@ def open_negotiation(
 
     集体合同规定 Art 32: either side may ask for collective negotiation.
     """
-    sides = {s for s, role in SIDE_ROLE.items() if role in actor.roles_in(enterprise.id)}
+    sides = enterprise_sides(actor, enterprise.id)
     if side is None and len(sides) == 1:
         side = next(iter(sides))
     if side not in sides:
@@ -239,23 +232,8 @@ def refuse_request(
     )
 
 
-def response_overdue_clause(today: date):
-    """The SQL form of `is_response_overdue`, for lists and the tick."""
-    return and_(
-        Negotiation.state == "requested",
-        Negotiation.responded_on.is_(None),
-        Negotiation.response_due < today,
-    )
-
-
 def is_response_overdue(negotiation: Negotiation, today: date | None = None) -> bool:
-    today = today or clock.today()
-    return (
-        negotiation.state == "requested"
-        and negotiation.responded_on is None
-        and negotiation.response_due is not None
-        and today > negotiation.response_due
-    )
+    return negotiation.response_overdue(today or clock.today())
 
 
 def escalate(negotiation: Negotiation, actor: User, today: date | None = None) -> None:
@@ -277,7 +255,7 @@ def escalate(negotiation: Negotiation, actor: User, today: date | None = None) -
     people = (
         _side_people(negotiation, rules.UNION)
         + _side_people(negotiation, rules.EMPLOYER)
-        + _coordinators(negotiation)
+        + coordinators(negotiation)
     )
     _notify(set(people), "dispute_opened", negotiation, **due_params(negotiation, "dispute_due"))
 
@@ -593,10 +571,7 @@ def set_current_grid(
     enterprise, actor: User | None, rows: list[rules.GradeRow], note: str = ""
 ) -> WageGrid:
     """Record the grid in force, with today's headcount per grade (the costing baseline)."""
-    if actor is not None and not (
-        actor.is_federation_admin or actor.has_role(enterprise.id, Role.EMPLOYER_REP)
-    ):
-        raise NotPermitted(_("The employer side records the wage grid in force."))
+    require_grid_keeper(actor, enterprise)
     grid = _grid(enterprise, rows, actor, note=note)
     record(enterprise, "current_grid_set", actor, data={"grid_id": grid.id})
     return grid
@@ -1024,7 +999,7 @@ def deadlines(negotiation: Negotiation, today: date | None = None) -> list[Deadl
                 negotiation.dispute_due_provisional,
             )
         )
-    if negotiation.state == "suspended" and negotiation.resume_on:
+    if negotiation.state == State.SUSPENDED and negotiation.resume_on:
         running.append((_("Talks resume"), negotiation.resume_on, "集体合同规定 Art 35", False))
     return [
         Deadline(label, due, days_left(today, due), article, provisional)
@@ -1034,7 +1009,7 @@ def deadlines(negotiation: Negotiation, today: date | None = None) -> list[Deadl
 
 
 def response_running(negotiation: Negotiation) -> bool:
-    return negotiation.state == "requested" and negotiation.responded_on is None
+    return negotiation.state == State.REQUESTED and negotiation.responded_on is None
 
 
 def refill_running(rep: Representative) -> bool:
@@ -1044,7 +1019,7 @@ def refill_running(rep: Representative) -> bool:
 
 
 def dispute_running(negotiation: Negotiation) -> bool:
-    return negotiation.state == "in_dispute" and negotiation.dispute_due is not None
+    return negotiation.state == State.IN_DISPUTE and negotiation.dispute_due is not None
 
 
 # --- deadlines that pass without action (`flask accord tick`) ---------------------------------
@@ -1067,7 +1042,7 @@ def _both_sides_and_coordinators(negotiation: Negotiation) -> list[User]:
     people = (
         _side_people(negotiation, rules.UNION)
         + _side_people(negotiation, rules.EMPLOYER)
-        + _coordinators(negotiation)
+        + coordinators(negotiation)
     )
     return list(dict.fromkeys(people))  # once each, in a stable order
 
@@ -1077,7 +1052,7 @@ def _flag_overdue_responses(today: date) -> int:
     # for coordination (escalate).
     candidates = db.session.scalars(
         select(Negotiation)
-        .where(response_overdue_clause(today), Negotiation.overdue_flagged_at.is_(None))
+        .where(Negotiation.response_overdue(today), Negotiation.overdue_flagged_at.is_(None))
         .order_by(Negotiation.id)
     ).all()
     flagged = 0
@@ -1155,7 +1130,7 @@ def _flag_overdue_disputes(today: date) -> int:
     candidates = db.session.scalars(
         select(Negotiation)
         .where(
-            Negotiation.state == "in_dispute",
+            Negotiation.state == State.IN_DISPUTE,
             Negotiation.dispute_due < today,
             Negotiation.dispute_overdue_flagged_at.is_(None),
         )
@@ -1166,7 +1141,7 @@ def _flag_overdue_disputes(today: date) -> int:
         lock(negotiation)
         if (
             negotiation.dispute_overdue_flagged_at is not None
-            or negotiation.state != "in_dispute"
+            or negotiation.state != State.IN_DISPUTE
             or not negotiation.dispute_due < today
         ):
             continue

@@ -17,7 +17,6 @@ from sqlalchemy.orm import joinedload
 
 from app import clock
 from app.audit.operations import history
-from app.auth.models import Role
 from app.auth.operations import find_user
 from app.contracts.access import visible_contracts_query
 from app.contracts.models import Contract
@@ -34,6 +33,7 @@ from app.negotiations.access import (
     get_proposal_or_404,
     get_representative_or_404,
     get_round_or_404,
+    require_enterprise_side,
     require_role,
     roles_of,
     sides_of,
@@ -62,7 +62,7 @@ from app.orgs.models import Enterprise
 from app.stepper import stepper
 from workflows import negotiation as workflow
 from workflows import rules
-from workflows.negotiation import WORKFLOW
+from workflows.negotiation import WORKFLOW, State
 
 bp = Blueprint("negotiations", __name__)
 
@@ -120,7 +120,7 @@ def index():
         joinedload(Negotiation.enterprise).joinedload(Enterprise.region)
     )
     if state == OVERDUE:
-        query = query.where(ops.response_overdue_clause(clock.today()))
+        query = query.where(Negotiation.response_overdue(clock.today()))
     elif state in workflow.STATES:
         query = query.where(Negotiation.state == state)
     else:
@@ -145,10 +145,7 @@ def index():
 @login_required
 def new(enterprise_id: int):
     enterprise = get_enterprise_or_404(enterprise_id, current_user)
-    if not current_user.has_role(enterprise.id, Role.UNION_REP, Role.EMPLOYER_REP):
-        raise NotPermitted(
-            _("Only a union or employer representative of the enterprise may open a negotiation.")
-        )
+    require_enterprise_side(current_user, enterprise)
     form = RequestForm()
     if form.validate_on_submit():
         try:
@@ -715,7 +712,7 @@ def accept_proposal(grid_id: int):
     negotiation = grid.negotiation
     require_role(negotiation, current_user, "accept_proposal")
     ops.accept_proposal(negotiation, current_user, grid)
-    if negotiation.state == "agreed":
+    if negotiation.state == State.AGREED:
         return _done(
             negotiation, _("Both sides accept the same grid and clauses: the draft is agreed.")
         )

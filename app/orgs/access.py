@@ -38,6 +38,11 @@ def reviewed_by(user, enterprise_id: ColumnElement) -> ColumnElement[bool]:
     return enterprise_id.in_(select(Enterprise.id).where(Enterprise.region_id == user.region_id))
 
 
+def roles_in(user, enterprise: Enterprise) -> set:
+    """The roles a person holds in the enterprise (shown on its page)."""
+    return user.roles_in(enterprise.id)
+
+
 def get_enterprise_or_404(enterprise_id: int, user) -> Enterprise:
     enterprise = db.session.get(Enterprise, enterprise_id)
     if enterprise is None or not enterprise.can_view(user):

@@ -2,7 +2,7 @@
 
 from dataclasses import asdict
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.audit.operations import history
 from app.auth import operations as auth_operations
-from app.auth.access import admin_required
+from app.auth.access import admin_required, require_admin
 from app.auth.forms import MembershipForm
 from app.auth.models import ROLE_LABELS, Membership, Role, User
 from app.contracts.access import visible_contracts_query
@@ -21,7 +21,7 @@ from app.forms import show_errors
 from app.negotiations.access import visible_negotiations_query
 from app.negotiations.models import Negotiation
 from app.orgs import operations
-from app.orgs.access import get_enterprise_or_404, visible_enterprises_query
+from app.orgs.access import get_enterprise_or_404, roles_in, visible_enterprises_query
 from app.orgs.forms import (
     EnterpriseForm,
     GuidelineForm,
@@ -63,7 +63,7 @@ def enterprise(enterprise_id: int):
         enterprise=enterprise,
         members=members,
         roles=ROLE_LABELS,
-        my_roles=current_user.roles_in(enterprise.id),
+        my_roles=roles_in(current_user, enterprise),
         negotiations=negotiations,
         state_labels=STATE_LABELS,
         contracts=contracts,
@@ -74,8 +74,7 @@ def enterprise(enterprise_id: int):
 def _enterprise_to_administer(enterprise_id: int) -> Enterprise:
     """Load-then-check: outsiders get 404 (they must not learn it exists), members 403."""
     enterprise = get_enterprise_or_404(enterprise_id, current_user)
-    if not current_user.is_federation_admin:
-        abort(403)
+    require_admin()
     return enterprise
 
 
