@@ -300,6 +300,13 @@ TRANSITIONS = [
 CHIEFS = frozenset({"union_chief", "employer_chief"})
 ONLY_A_SIDE = N_("Only a union or employer representative of the enterprise may do this.")
 
+
+def _sides_may(name: str, states: frozenset[str], label: str, not_now: str) -> Activity:
+    """An activity of either side's representatives."""
+    return Activity(name, states, EITHER_SIDE, label, refusal=ONLY_A_SIDE, not_now=not_now)
+
+
+TALKS = frozenset({State.NEGOTIATING})
 # What changes no state but is open only in some states, to some roles.
 ACTIVITIES = [
     Activity(
@@ -311,72 +318,54 @@ ACTIVITIES = [
         not_now=N_("The request has been sent; it can no longer be changed."),
     ),
     # 集体合同规定 Art 19-24: each side appoints and replaces its own representatives.
-    Activity(
+    _sides_may(
         "appoint",
         OPEN,
-        EITHER_SIDE,
         N_("appoint the representatives"),
-        refusal=ONLY_A_SIDE,
-        not_now=N_(
-            "Representatives are appointed once the request is accepted and until the talks end."
-        ),
+        N_("Representatives are appointed once the request is accepted and until the talks end."),
     ),
-    Activity(
+    _sides_may(
         "vacate",
         OPEN,
-        EITHER_SIDE,
         N_("release a representative"),
-        refusal=ONLY_A_SIDE,
-        not_now=N_("The representatives can change only while the negotiation is open."),
+        N_("The representatives can change only while the negotiation is open."),
     ),
     # Art 33: the recorder, named by the sides before the talks.
-    Activity(
+    _sides_may(
         "set_recorder",
         OPEN,
-        EITHER_SIDE,
         N_("name the recorder"),
-        refusal=ONLY_A_SIDE,
-        not_now=N_("The recorder is named while the negotiation is open."),
+        N_("The recorder is named while the negotiation is open."),
     ),
-    Activity(
+    _sides_may(
         "schedule_round",
-        frozenset({State.NEGOTIATING}),
-        EITHER_SIDE,
+        TALKS,
         N_("schedule a round"),
-        refusal=ONLY_A_SIDE,
-        not_now=N_("Rounds are held while the talks are on."),
+        N_("Rounds are held while the talks are on."),
     ),
-    Activity(
+    _sides_may(
         "propose",
-        frozenset({State.NEGOTIATING}),
-        EITHER_SIDE,
+        TALKS,
         N_("propose a wage grid"),
-        refusal=ONLY_A_SIDE,
-        not_now=N_("Proposals are made while the talks are on."),
+        N_("Proposals are made while the talks are on."),
     ),
-    Activity(
+    _sides_may(
         "accept_proposal",
-        frozenset({State.NEGOTIATING}),
-        EITHER_SIDE,
+        TALKS,
         N_("accept a proposal"),
-        refusal=ONLY_A_SIDE,
-        not_now=N_("Proposals are accepted while the talks are on."),
+        N_("Proposals are accepted while the talks are on."),
     ),
-    Activity(
+    _sides_may(
         "edit_clauses",
-        frozenset({State.NEGOTIATING}),
-        EITHER_SIDE,
+        TALKS,
         N_("change the clauses"),
-        refusal=ONLY_A_SIDE,
-        not_now=N_("The clauses change only while the talks are on."),
+        N_("The clauses change only while the talks are on."),
     ),
-    Activity(
+    _sides_may(
         "propose_suspension",
-        frozenset({State.NEGOTIATING}),
-        EITHER_SIDE,
+        TALKS,
         N_("propose to suspend the talks"),
-        refusal=ONLY_A_SIDE,
-        not_now=N_("Only running talks can be suspended."),
+        N_("Only running talks can be suspended."),
     ),
     # Art 33: the recorder writes the minutes of each round until the negotiation ends.
     Activity(
