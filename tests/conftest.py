@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import pytest
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 from flask_sqlalchemy.session import Session
 from sqlalchemy import event
 from sqlalchemy.orm import scoped_session
@@ -18,6 +19,9 @@ from app.extensions import db, limiter
 from app.orgs import operations as org_operations
 from workflows import calendar
 from workflows.credit_code import check_character
+
+# Shared fixtures, for every test (pytest accepts pytest_plugins only in the top-level conftest).
+pytest_plugins = ["tests.fixtures.api", "tests.fixtures.negotiations", "tests.fixtures.pages"]
 
 PASSWORD = "correct-horse-1"
 
@@ -222,6 +226,18 @@ def auth(client):
 @pytest.fixture
 def login_as(auth):
     return auth.login
+
+
+@pytest.fixture
+def english(request):
+    """Operations called directly answer in English (the msgids): a package's conftest asks for
+    it in an autouse fixture. Only for a test that has the database; the rest need no app."""
+    if "db_session" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("db_session")
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture

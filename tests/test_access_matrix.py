@@ -260,7 +260,7 @@ def _negotiation_in_talks(make, enterprise) -> dict:
 
     from app.negotiations import operations as ops
     from app.orgs import operations as org_operations
-    from tests.negotiations.conftest import grid_rows
+    from tests.fixtures.negotiations import grid_rows
 
     day = date(2026, 6, 1)
     sides = {

@@ -4,38 +4,20 @@ draft ratified by the congress."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from app import clock
 from app.audit.operations import history
 from app.auth import operations as auth_operations
 from app.congress import operations as ops
-from app.congress.models import Ballot, Participation
 from app.extensions import db
-from tests.congress.conftest import TOTAL, build_sitting, check_in
+from tests.fixtures.api import error, ok
+from tests.fixtures.congress import TOTAL, build_sitting, check_in, stored
 
 MOTION = {
     "title": "安全生产专项议案",
     "description": "劳动保护",
     "items": [{"title": "劳保用品", "text": "每季度发放"}, {"title": "高温津贴"}],
 }
-
-
-def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    return response.json
-
-
-def error(response, status: int) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    return response.json["error"]
-
-
-def stored() -> tuple[int, int]:
-    return (
-        db.session.scalar(sa.select(sa.func.count()).select_from(Ballot)),
-        db.session.scalar(sa.select(sa.func.count()).select_from(Participation)),
-    )
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 from app.extensions import db
 from app.negotiations import operations as ops
 from tests.conftest import counted_statements
-from tests.negotiations.conftest import grid_rows
+from tests.fixtures.api import error, ok
+from tests.fixtures.negotiations import grid_rows
 
 REQUEST = {
     "subject": "2026年度能级工资集体协商",
@@ -27,16 +28,6 @@ def rows_json(raise_fen: int = 0) -> list[dict]:
         }
         for r in grid_rows(raise_fen)
     ]
-
-
-def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    return response.json
-
-
-def error(response, status: int) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    return response.json["error"]
 
 
 def allowed(api, user, negotiation_id: int) -> list[str]:

@@ -7,7 +7,8 @@ import pytest
 
 from app.db import INTEGER_MAX
 from app.schemas import Text
-from tests.api.test_negotiations_api import REQUEST, error
+from tests.api.test_negotiations_api import REQUEST
+from tests.fixtures.api import error
 
 
 def _schema_classes(cls=ma.Schema):

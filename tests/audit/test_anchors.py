@@ -10,7 +10,7 @@ from app.congress import operations as congress_ops
 from app.congress.models import Motion
 from app.extensions import db
 from tests.audit.test_audit import chain_of_three, remove, tamper
-from tests.congress.conftest import build_sitting, open_motion
+from tests.fixtures.congress import build_sitting, open_motion
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from app.auth import operations as auth_operations
 from app.auth.models import Membership
 from app.congress import operations as ops
 from app.extensions import db
-from tests.congress.conftest import TOTAL, open_motion
+from tests.fixtures.congress import TOTAL, open_motion
 
 
 @pytest.fixture

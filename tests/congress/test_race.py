@@ -13,7 +13,7 @@ from app.congress.models import Ballot, Motion, Participation
 from app.errors import Conflict
 from app.extensions import db
 from tests.conftest import Builders
-from tests.congress.conftest import build_sitting, check_in
+from tests.fixtures.congress import build_sitting, check_in
 
 VOTERS = 50
 

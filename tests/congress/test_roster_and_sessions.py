@@ -15,7 +15,7 @@ from app.auth import operations as auth_operations
 from app.congress import operations as ops
 from app.congress.models import Delegate
 from app.extensions import db
-from tests.congress.conftest import TOTAL, check_in
+from tests.fixtures.congress import TOTAL, check_in
 
 HEADERS_ZH = ["工号", "姓名", "用户名", "选区", "管理人员", "性别"]
 HEADERS_EN = ["employee_no", "name", "username", "constituency", "is_manager", "gender"]

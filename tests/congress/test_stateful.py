@@ -17,7 +17,7 @@ from app.congress import operations as ops
 from app.congress.models import Ballot, Participation
 from app.errors import AccordError
 from app.extensions import db
-from tests.congress.conftest import build_sitting
+from tests.fixtures.congress import build_sitting
 from workflows import congress as workflow
 from workflows.errors import WorkflowError
 

@@ -11,7 +11,7 @@ from app.audit.models import AuditEvent
 from app.congress import operations as ops
 from app.extensions import db
 from app.tick import run_tick
-from tests.congress.conftest import TOTAL, build_sitting, check_in, open_motion
+from tests.fixtures.congress import TOTAL, build_sitting, check_in, open_motion
 
 CLOSES = datetime(2026, 6, 20, 4, tzinfo=UTC)
 

@@ -10,7 +10,7 @@ from app.congress import operations as ops
 from app.congress.models import Ballot, Participation
 from app.errors import Conflict, InvalidInput, NotPermitted
 from app.extensions import db
-from tests.congress.conftest import TOTAL, check_in, open_motion
+from tests.fixtures.congress import TOTAL, check_in, open_motion
 from workflows.errors import TransitionNotAllowed
 
 
@@ -134,7 +134,7 @@ def test_participations_equal_ballots_after_a_vote(sitting):
 
 
 def test_a_draft_whose_items_all_pass_ratifies_the_negotiation(make, walk):
-    from tests.congress.conftest import build_sitting
+    from tests.fixtures.congress import build_sitting
 
     negotiation = walk.agreed()
     sitting = build_sitting(make, enterprise=negotiation.enterprise)
@@ -150,7 +150,7 @@ def test_a_draft_whose_items_all_pass_ratifies_the_negotiation(make, walk):
 
 
 def test_a_draft_with_a_failed_item_goes_back_to_the_talks_marked(make, walk):
-    from tests.congress.conftest import build_sitting
+    from tests.fixtures.congress import build_sitting
 
     negotiation = walk.agreed()
     sitting = build_sitting(make, enterprise=negotiation.enterprise)

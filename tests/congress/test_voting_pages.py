@@ -7,42 +7,16 @@ from io import BytesIO
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
-from pypdf import PdfReader
 
 from app import clock
 from app.audit.operations import history
 from app.congress import operations as ops
-from app.congress.models import Ballot, Delegate, Motion, Participation
+from app.congress.models import Ballot, Delegate, Motion
 from app.extensions import db
-from tests.congress.conftest import TOTAL, build_sitting, check_in, open_motion
+from tests.fixtures.congress import TOTAL, build_sitting, check_in, open_motion, stored
+from tests.fixtures.pages import pdf_text, text
 
 ANSWERS = {"item-1": "yes", "item-2": "no", "item-3": "abstain"}
-
-
-@pytest.fixture
-def sign_in(auth, client):
-    """Sign in as `user`, reading the pages in English."""
-
-    def sign_in_as(user):
-        auth.logout()
-        auth.login(user)
-        client.get("/?lang=en")
-
-    return sign_in_as
-
-
-def text(response, status: int = 200) -> str:
-    assert response.status_code == status, response.get_data(as_text=True)
-    return response.get_data(as_text=True)
-
-
-def stored() -> tuple[int, int]:
-    """How many ballots and participations are stored."""
-    count = sa.func.count()
-    return (
-        db.session.scalar(sa.select(count).select_from(Ballot)),
-        db.session.scalar(sa.select(sa.func.count()).select_from(Participation)),
-    )
 
 
 @pytest.fixture
@@ -248,10 +222,6 @@ def test_a_title_that_looks_like_a_formula_is_exported_as_text(client, sign_in, 
     cells = {cell.value: cell.data_type for row in sheet.iter_rows() for cell in row}
     assert cells[formula] == cells["+1+1"] == cells["@SUM(A1)"] == "s"
     assert "f" not in cells.values()
-
-
-def pdf_text(data: bytes) -> str:
-    return "".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
 
 
 def test_the_resolution_is_a_chinese_pdf(client, sign_in, sitting, closed_vote):

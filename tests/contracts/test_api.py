@@ -16,25 +16,11 @@ from app import clock
 from app.contracts import operations as ops
 from app.extensions import db
 from app.tick import run_tick
-from tests.api import conftest as api_fixtures
 from tests.conftest import PASSWORD
 from tests.contracts.conftest import sign_both
-
-# api(user) → the API with that user's bearer token, answering in English.
-api = api_fixtures.api
+from tests.fixtures.api import error, ok
 
 FILED_ON = date(2026, 7, 1)  # a Wednesday; the 15-day review ends on Thursday 16 July
-
-
-def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    return response.json
-
-
-def error(response, status: int) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert set(response.json["error"]) == {"code", "message", "details"}
-    return response.json["error"]
 
 
 @pytest.fixture

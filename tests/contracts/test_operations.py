@@ -2,11 +2,9 @@
 reviewed (or deemed approved by the tick), published, renewed and expired."""
 
 from datetime import date, timedelta
-from io import BytesIO
 
 import pytest
 import sqlalchemy as sa
-from pypdf import PdfReader
 
 from app import clock
 from app.audit.operations import history
@@ -22,13 +20,10 @@ from app.orgs.operations import set_holiday_schedule
 from app.tick import run_tick
 from tests.conftest import PASSWORD
 from tests.contracts.conftest import NOW, ratify, sign_both
+from tests.fixtures.pages import pdf_text
 from workflows import calendar
 from workflows.errors import TransitionNotAllowed
 from workflows.rules import format_yuan
-
-
-def text_of(pdf: bytes) -> str:
-    return "".join(page.extract_text() for page in PdfReader(BytesIO(pdf)).pages)
 
 
 def ca_pem() -> bytes:
@@ -52,10 +47,11 @@ def in_effect(deal, on: date = date(2026, 7, 1)) -> Contract:
 # --- generation ---------------------------------------------------------------------------------
 
 
+@pytest.mark.own_pdf
 def test_the_ratified_draft_becomes_a_contract_with_its_grid_in_the_pdf(deal):
     contract = deal.contract
     assert (contract.state, [r.number for r in contract.revisions]) == ("drafted", [0])
-    content = text_of(contract.latest.pdf)
+    content = pdf_text(contract.latest.pdf)
     assert contract.enterprise.name in content
     assert contract.verification_code in content
     for row in contract.negotiation.agreed_grid.rows:

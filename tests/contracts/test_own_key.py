@@ -12,10 +12,8 @@ from app.contracts.models import ContractSignature
 from app.errors import NotPermitted
 from app.extensions import db
 from app.notifications.models import Notification
-from tests.api import conftest as api_fixtures
 from tests.conftest import PASSWORD
 
-api = api_fixtures.api
 KNOWN_TO_THE_ADMIN = "admin-knows-this-1"
 
 

@@ -16,26 +16,10 @@ from app.contracts.models import ContractRevision, ContractSignature
 from app.extensions import db
 from tests.conftest import PASSWORD
 from tests.contracts.conftest import sign_both
+from tests.fixtures.pages import text
 from workflows.rules import format_yuan
 
 PDF = "application/pdf"
-
-
-@pytest.fixture
-def sign_in(auth, client):
-    """Sign in as `user`, reading the pages in English."""
-
-    def sign_in_as(user):
-        auth.logout()
-        auth.login(user)
-        client.get("/?lang=en")
-
-    return sign_in_as
-
-
-def text(response, status: int = 200) -> str:
-    assert response.status_code == status, response.get_data(as_text=True)
-    return response.get_data(as_text=True)
 
 
 def shown_sha256(html: str) -> str:

@@ -263,8 +263,8 @@ def visitor(browser, server, request):
 
 
 @pytest.fixture
-def sign_in(visitor):
-    """sign_in(username, phone=False) → a page signed in as that demo user, reading English."""
+def signed_in(visitor):
+    """signed_in(username, phone=False) → a page signed in as that demo user, reading English."""
     return lambda username, phone=False: sign_in_on(visitor(phone, "/login"), username)
 
 

@@ -60,10 +60,10 @@ def propose(page, raise_yuan: int, note: str) -> None:
     expect(page).to_have_url(re.compile(r"/rounds/\d+$"))
 
 
-def test_a_union_request_becomes_an_agreed_draft(sign_in):
+def test_a_union_request_becomes_an_agreed_draft(signed_in):
     now = datetime.now(CHINA)
-    union = sign_in("cj-union-chair")
-    employer = sign_in("cj-employer-chief")
+    union = signed_in("cj-union-chair")
+    employer = signed_in("cj-employer-chief")
 
     # The union chair writes the request on the enterprise page and sends it.
     union.get_by_role("link", name="靖江长江船舶重工有限公司").first.click()

@@ -69,9 +69,9 @@ def vote_yes_on_every_item(page) -> int:
 
 
 def test_delegates_check_in_and_vote_on_their_phones_and_the_draft_is_ratified(
-    sign_in, server, journeys
+    signed_in, server, journeys
 ):
-    secretary = sign_in("ky-secretary", phone=True)
+    secretary = signed_in("ky-secretary", phone=True)
     to_session(secretary)
     session_url = secretary.url
     secretary.get_by_role("button", name="Open the session").tap()
@@ -82,7 +82,7 @@ def test_delegates_check_in_and_vote_on_their_phones_and_the_draft_is_ratified(
     # Three delegates check themselves in on their phones with the code shown in the hall.
     phones = []
     for username in PHONE_VOTERS:
-        phone = sign_in(username, phone=True)
+        phone = signed_in(username, phone=True)
         to_session(phone)
         phone.get_by_role("link", name="Check in").tap()
         phone.get_by_label("Check-in code").fill(code)

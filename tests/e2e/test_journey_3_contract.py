@@ -18,11 +18,11 @@ ENTERPRISE = "泰州康源药业有限公司"
 
 
 @pytest.fixture
-def contract_url(journeys, sign_in) -> str:
+def contract_url(journeys, signed_in) -> str:
     """The contract's page, found from the enterprise page as any member finds it."""
     if not journeys.get("ky_ratified"):
         pytest.skip("journey 3 signs the contract of journey 2, which did not run or did not pass")
-    page = sign_in("ky-union-chair")
+    page = signed_in("ky-union-chair")
     page.get_by_role("link", name=ENTERPRISE).first.click()
     page.locator("#contracts").get_by_role("link").first.click()
     page.wait_for_url(re.compile(r"/contracts/\d+$"))
@@ -56,19 +56,21 @@ def sign(page, contract_url: str, side: str) -> str:
     return name_on_record
 
 
-def test_the_chiefs_sign_the_officer_approves_and_the_pdf_verifies(contract_url, sign_in, visitor):
-    union_chief = sign_in("ky-union-chair")
+def test_the_chiefs_sign_the_officer_approves_and_the_pdf_verifies(
+    contract_url, signed_in, visitor
+):
+    union_chief = signed_in("ky-union-chair")
     union_chief.goto(contract_url)
     expect(state_of(union_chief)).to_have_text("awaiting signatures")
     signers = {sign(union_chief, contract_url, "union")}
     expect(state_of(union_chief)).to_have_text("being signed")
 
-    employer_chief = sign_in("ky-employer-chief")
+    employer_chief = signed_in("ky-employer-chief")
     signers.add(sign(employer_chief, contract_url, "employer"))
     expect(state_of(employer_chief)).to_have_text("signed")
 
     # An employer representative files the signed text with the labour administration.
-    employer_rep = sign_in("ky-employer-2")
+    employer_rep = signed_in("ky-employer-2")
     employer_rep.goto(contract_url)
     expect(employer_rep.locator("#deadlines")).to_contain_text("days left")
     employer_rep.get_by_role(
@@ -77,7 +79,7 @@ def test_the_chiefs_sign_the_officer_approves_and_the_pdf_verifies(contract_url,
     expect(state_of(employer_rep)).to_have_text("filed for review")
 
     # The labour officer of the region finds it in the review queue and approves it.
-    officer = sign_in("officer-hailing")
+    officer = signed_in("officer-hailing")
     officer.get_by_role("link", name="Reviews").click()
     expect(officer.get_by_role("heading", level=1)).to_have_text("Contracts to review")
     officer.get_by_role("link", name=ENTERPRISE).click()
@@ -86,7 +88,7 @@ def test_the_chiefs_sign_the_officer_approves_and_the_pdf_verifies(contract_url,
     expect(state_of(officer)).to_have_text("in effect")
 
     # A worker downloads the contract in effect.
-    worker = sign_in("ky-delegate-04")
+    worker = signed_in("ky-delegate-04")
     worker.goto(contract_url)
     expect(state_of(worker)).to_have_text("in effect")
     with worker.expect_download() as download_info:

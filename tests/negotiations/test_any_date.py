@@ -13,7 +13,7 @@ from app.negotiations import operations as ops
 from app.negotiations.models import Negotiation
 from app.orgs.models import Enterprise
 from app.tick import run_tick
-from tests.negotiations.conftest import grid_rows
+from tests.fixtures.negotiations import grid_rows
 
 DATES = [date(2026, 12, 20), date(2027, 6, 1), date(2031, 2, 1), date(2035, 12, 28)]
 

@@ -9,7 +9,7 @@ from app.audit.operations import history
 from app.errors import Conflict, InvalidInput, NotPermitted
 from app.negotiations import operations as ops
 from app.notifications.models import Notification
-from tests.negotiations.conftest import TODAY, grid_rows
+from tests.fixtures.negotiations import TODAY, grid_rows
 from workflows.errors import TransitionNotAllowed
 
 

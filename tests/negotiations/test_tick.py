@@ -17,7 +17,7 @@ from app.config import TestingConfig
 from app.negotiations import operations as ops
 from app.notifications.models import Notification
 from app.notifications.operations import render
-from tests.negotiations.conftest import TODAY
+from tests.fixtures.negotiations import TODAY
 
 RESPONSE_DUE = date(2026, 6, 22)  # 20 days after TODAY; 21 June is a Sunday
 NOTHING = {"responses": 0, "refills": 0, "disputes": 0}

@@ -12,7 +12,8 @@ from app.extensions import db
 from app.negotiations import operations as ops
 from app.negotiations.models import Negotiation, WageGrid
 from tests.conftest import counted_statements
-from tests.negotiations.conftest import TODAY, grid_rows
+from tests.fixtures.negotiations import TODAY, grid_rows
+from tests.fixtures.pages import text
 
 
 @pytest.fixture(autouse=True)
@@ -22,25 +23,11 @@ def frozen_today(monkeypatch):
 
 
 @pytest.fixture
-def sign_in(auth, client):
-    """Sign in as `user`, reading the pages in English."""
-
-    def sign_in_as(user):
-        auth.logout()
-        auth.login(user)
-        client.get("/?lang=en")
-
-    return sign_in_as
-
-
-@pytest.fixture
 def page(client):
     """GET `url` and return its text, which must have loaded."""
 
     def get(url, status=200):
-        response = client.get(url)
-        assert response.status_code == status, response.get_data(as_text=True)
-        return response.get_data(as_text=True)
+        return text(client.get(url), status)
 
     return get
 

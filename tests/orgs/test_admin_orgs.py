@@ -60,10 +60,6 @@ def input_tag(page: str, name: str) -> str:
     return match.group(0)
 
 
-def english(headers: dict) -> dict:
-    return {**headers, "Accept-Language": "en"}
-
-
 def assert_error_format(response, status: int, code: str) -> dict:
     assert response.status_code == status, response.get_data(as_text=True)
     error = response.json["error"]
@@ -222,7 +218,7 @@ def test_the_api_refuses_a_bad_credit_code_with_details(client, admin, make, api
     response = client.post(
         "/api/v1/enterprises",
         json=enterprise_json(region, credit_code=TENCENT[:17] + "0"),
-        headers=english(api_token(admin)),
+        headers=api_token(admin) | {"Accept-Language": "en"},
     )
     error = assert_error_format(response, 422, "invalid")
     assert list(error["details"]) == ["credit_code"]
