@@ -5,10 +5,10 @@ figure; `RuleProfile()` is the national default.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from workflows.calendar import CALENDAR_DAYS, WORKING_DAYS, Due, count
+from workflows.calendar import CALENDAR_DAYS, WORKING_DAYS, Due, add_months, count
 from workflows.messages import N_, Message
 
 DAY_COUNTING_MODES = (CALENDAR_DAYS, WORKING_DAYS)
@@ -218,6 +218,67 @@ def dispute_deadline(started_on: date, profile: RuleProfile, extension_days: int
             f"an extension is 0 to {profile.dispute_extension_days} days, not {extension_days}"
         )
     return _period_end(started_on, profile.dispute_days + extension_days, profile)
+
+
+def filing_deadline(last_signed_on: date, profile: RuleProfile) -> Due:
+    """The last day to file the signed contract (报送审查)."""
+    # 试行办法 Art 21: within 7 days of signing; 集体合同规定 Art 42: 10 days.
+    return _period_end(last_signed_on, profile.filing_days, profile)
+
+
+def review_deadline(filed_on: date, profile: RuleProfile) -> Due:
+    """The last day on which the labour administration may object (审查期限)."""
+    # 集体合同规定 Art 45-47: 15 days from receipt of the text.
+    return _period_end(filed_on, profile.review_days, profile)
+
+
+def deemed_effective_on(review_due: date) -> date:
+    """No objection by the end of the review period: in effect from the next day (Art 47)."""
+    return review_due + timedelta(days=1)
+
+
+def publication_deadline(effective_on: date, profile: RuleProfile) -> Due:
+    """The last day to publish the contract to all staff (公布)."""
+    # 试行办法 Art 23; 集体合同规定 Art 48: within 5 days of taking effect.
+    return _period_end(effective_on, profile.publication_days, profile)
+
+
+# The contract's term (合同期限) — 集体合同规定 Art 38
+
+# 集体合同规定 Art 38: a collective contract runs for 1 to 3 years.
+TERM_YEARS = range(1, 4)
+
+
+def term_problem(years: int) -> Message | None:
+    """What is wrong with a term of `years` years, in words; None when it is a lawful one."""
+    if years in TERM_YEARS:
+        return None
+    return Message(N_("The term is 1, 2 or 3 years (集体合同规定 Art 38)."))
+
+
+@dataclass(frozen=True)
+class Term:
+    """The contract's term (期限): from the day it takes effect, 1 to 3 years (Art 38)."""
+
+    starts_on: date
+    ends_on: date
+    renewal_opens_on: date
+
+
+def term(effective_on: date, years: int, profile: RuleProfile) -> Term:
+    """The term that starts on `effective_on`; it ends the day before the same date `years`
+    later, and renewal may be requested from `renewal_window_months` before its end (Art 38)."""
+    if years not in TERM_YEARS:
+        raise ValueError(
+            f"a contract's term is {TERM_YEARS[0]} to {TERM_YEARS[-1]} years, not {years}"
+        )
+    anniversary = add_months(effective_on, 12 * years)
+    if anniversary.day != effective_on.day:
+        # From 29 February, the anniversary in a common year is 1 March (民法典 Art 202 gives
+        # a period with no corresponding day the month's last day; the term ends the day before).
+        anniversary += timedelta(days=1)
+    ends_on = anniversary - timedelta(days=1)
+    return Term(effective_on, ends_on, add_months(ends_on, -profile.renewal_window_months))
 
 
 # Wage grid (能级工资表) and its costing

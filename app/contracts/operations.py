@@ -328,7 +328,7 @@ def sign(
     if contract.state == State.SIGNED:
         today = clock.today()
         profile = contract.enterprise.region.rule_profile
-        set_deadline(contract, "filing_due", workflow.filing_deadline(today, profile))
+        set_deadline(contract, "filing_due", rules.filing_deadline(today, profile))
         db.session.flush()
         _notify(
             _people(contract, Role.EMPLOYER_REP),
@@ -365,7 +365,7 @@ def file_contract(contract: Contract, actor: User, today: date | None = None) ->
     _transition(contract, "file", actor, data={"sha256": contract.latest.sha256})
     contract.filed_on = today
     contract.filed_by_id = actor.id
-    set_deadline(contract, "review_due", workflow.review_deadline(today, profile))
+    set_deadline(contract, "review_due", rules.review_deadline(today, profile))
     db.session.flush()
     _notify(reviewers(contract), "contract_filed", contract, **due_params(contract, "review_due"))
 
@@ -412,16 +412,16 @@ def deem_approved(contract: Contract, today: date) -> None:
     contract = lock(contract)
     _transition(contract, "deem_approved", None, today=today, review_due=contract.review_due)
     contract.decision = "deemed_approved"
-    contract.decided_on = workflow.deemed_effective_on(contract.review_due)
+    contract.decided_on = rules.deemed_effective_on(contract.review_due)
     _take_effect(contract, contract.decided_on)
 
 
 def _take_effect(contract: Contract, effective_on: date) -> None:
     profile = contract.enterprise.region.rule_profile
-    term = workflow.term(effective_on, contract.term_years, profile)
+    term = rules.term(effective_on, contract.term_years, profile)
     contract.effective_on, contract.ends_on = term.starts_on, term.ends_on
     contract.renewal_opens_on = term.renewal_opens_on
-    set_deadline(contract, "publication_due", workflow.publication_deadline(effective_on, profile))
+    set_deadline(contract, "publication_due", rules.publication_deadline(effective_on, profile))
     db.session.flush()
     grid = contract.grid
     if grid is not None:

@@ -12,6 +12,7 @@ from datetime import date
 import pytest
 
 from workflows.rules import (
+    TERM_YEARS,
     WORKING_DAYS,
     Representative,
     RuleProfile,
@@ -22,6 +23,7 @@ from workflows.rules import (
     refill_deadline,
     representative_problems,
     response_deadline,
+    term_problem,
     votes_needed,
 )
 
@@ -221,6 +223,18 @@ def test_dispute_deadline(extension_days, expected):
 def test_dispute_extension_beyond_the_profile_is_refused(extension_days):
     with pytest.raises(ValueError, match="an extension is 0 to 15 days"):
         dispute_deadline(date(2026, 9, 1), NATIONAL, extension_days)
+
+
+@pytest.mark.parametrize("years", [1, 2, 3])
+def test_a_term_of_one_to_three_years_is_lawful(years):
+    assert years in TERM_YEARS
+    assert term_problem(years) is None
+
+
+@pytest.mark.parametrize("years", [0, 4, -1])
+def test_a_term_outside_one_to_three_years_is_refused_in_words(years):
+    assert years not in TERM_YEARS
+    assert str(term_problem(years)) == "The term is 1, 2 or 3 years (集体合同规定 Art 38)."
 
 
 @pytest.mark.parametrize(
