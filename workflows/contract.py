@@ -18,7 +18,7 @@ from transitions.core import EventData
 from workflows.errors import TransitionNotAllowed
 from workflows.machines import Activity, Workflow, arg
 from workflows.messages import N_
-from workflows.rules import SIDES
+from workflows.sides import SIDES
 
 
 class State(StrEnum):

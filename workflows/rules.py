@@ -4,12 +4,15 @@ Every rule is enforced or reported here and nowhere else. A region's rule profil
 figure; `RuleProfile()` is the national default.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from workflows import contract, negotiation
 from workflows.calendar import CALENDAR_DAYS, WORKING_DAYS, Due, add_months, count
 from workflows.messages import N_, Message
+from workflows.sides import EMPLOYER, SIDES, UNION
 
 DAY_COUNTING_MODES = (CALENDAR_DAYS, WORKING_DAYS)
 
@@ -49,9 +52,6 @@ class RuleProfile:
 
 # Representatives (协商代表) — 集体合同规定 Art 19-24, 31, 33
 
-UNION = "union"
-EMPLOYER = "employer"
-SIDES = (UNION, EMPLOYER)
 SIDE_LABELS = {UNION: N_("union"), EMPLOYER: N_("employer")}
 
 # 集体合同规定 Art 19: at least 3 representatives on each side.
@@ -279,6 +279,114 @@ def term(effective_on: date, years: int, profile: RuleProfile) -> Term:
         anniversary += timedelta(days=1)
     ends_on = anniversary - timedelta(days=1)
     return Term(effective_on, ends_on, add_months(ends_on, -profile.renewal_window_months))
+
+
+# The deadlines running now, as the pages list them
+
+
+@dataclass(frozen=True)
+class DueDay:
+    """A deadline's last day as it is kept, and whether it was counted on a year whose official
+    holiday schedule was not known yet (暂定)."""
+
+    on: date | None
+    provisional: bool = False
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A deadline running now (期限): what is due, its last day and the article it comes from.
+
+    `label` is translated where it is shown."""
+
+    label: Message
+    due: date
+    article: str
+    provisional: bool = False
+
+
+@dataclass(frozen=True)
+class Vacancy:
+    """A representative's seat left vacant (协商代表空缺), `refilled` or not yet."""
+
+    name: str
+    refill_due: DueDay
+    refilled: bool = False
+
+
+def _listed(running: list[tuple[Message, DueDay, str]]) -> list[Deadline]:
+    return [
+        Deadline(label, day.on, article, day.provisional)
+        for label, day, article in running
+        if day.on is not None
+    ]
+
+
+def negotiation_deadlines(
+    state: str,
+    *,
+    responded: bool,
+    response_due: DueDay,
+    vacancies: Iterable[Vacancy] = (),
+    dispute_due: DueDay,
+    resume_on: date | None,
+) -> list[Deadline]:
+    """The negotiation's deadlines that run in `state`, in the order the page lists them: the
+    written response, the refill of each vacant seat, the dispute coordination, the resumption
+    of suspended talks. A deadline without a day is left out."""
+    running = []
+    if state == negotiation.State.REQUESTED and not responded:
+        response = Message(N_("Written response due"))
+        running.append((response, response_due, "集体合同规定 Art 32"))
+    if state in negotiation.OPEN:
+        running += [
+            (
+                Message(N_("Refill the seat of %(name)s"), {"name": vacancy.name}),
+                vacancy.refill_due,
+                "集体合同规定 Art 31",
+            )
+            for vacancy in vacancies
+            if not vacancy.refilled
+        ]
+    if state == negotiation.State.IN_DISPUTE:
+        dispute = Message(N_("Dispute coordination ends"))
+        running.append((dispute, dispute_due, "集体合同规定 Art 52"))
+    if state == negotiation.State.SUSPENDED:
+        running.append((Message(N_("Talks resume")), DueDay(resume_on), "集体合同规定 Art 35"))
+    return _listed(running)
+
+
+def contract_deadlines(
+    state: str,
+    today: date,
+    *,
+    filing_due: DueDay,
+    review_due: DueDay,
+    publication_due: DueDay,
+    renewal_opens_on: date | None,
+    ends_on: date | None,
+    renewal_started: bool,
+) -> list[Deadline]:
+    """The contract's deadlines that run in `state`, in the order of its life: filing once both
+    have signed, the review once filed, publication once in effect; while it is in force, the
+    day renewal may be asked for (until that day, and unless a renewal is under way) and the end
+    of the term. A deadline without a day is left out."""
+    running = []
+    if state == contract.State.SIGNED:
+        filing = Message(N_("File with the labour administration"))
+        running.append((filing, filing_due, "试行办法 Art 21; 集体合同规定 Art 42"))
+    if state == contract.State.FILED:
+        review = Message(N_("The labour administration's review ends"))
+        running.append((review, review_due, "集体合同规定 Art 45–47"))
+    if state == contract.State.EFFECTIVE:
+        publication = Message(N_("Publish the contract to all staff"))
+        running.append((publication, publication_due, "试行办法 Art 23; 集体合同规定 Art 48"))
+    if state in contract.IN_FORCE:
+        if not renewal_started and renewal_opens_on > today:
+            renewal = Message(N_("Renewal may be asked for from"))
+            running.append((renewal, DueDay(renewal_opens_on), "集体合同规定 Art 38"))
+        running.append((Message(N_("The term ends")), DueDay(ends_on), "集体合同规定 Art 38"))
+    return _listed(running)
 
 
 # Wage grid (能级工资表) and its costing

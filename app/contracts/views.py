@@ -34,11 +34,10 @@ from app.contracts.access import (
 from app.contracts.forms import ObjectionForm, PublicationForm, SignForm, VerifyForm, VoidForm
 from app.contracts.models import Contract, ContractRevision
 from app.contracts.verification import NotAPdf, PdfRefused, VerificationBusy
-from app.deadlines import due_text
+from app.deadlines import Countdown, countdown, due_day, due_text
 from app.errors import Conflict, InvalidInput, NotPermitted, translate
 from app.extensions import limiter
 from app.forms import show_errors
-from app.negotiations.operations import Deadline
 from app.stepper import stepper
 from workflows import contract as workflow
 from workflows import rules
@@ -83,52 +82,19 @@ def _render(template: str, status: int = 200, **context):
 # --- the contract page ---------------------------------------------------------------------------
 
 
-def deadlines(contract: Contract, today: date) -> list[Deadline]:
+def deadlines(contract: Contract, today: date) -> list[Countdown]:
     """The deadlines running now, with the days left (negative when overdue)."""
-    running: list[tuple[str, date | None, str, bool]] = []
-    if contract.state == State.SIGNED:
-        running.append(
-            (
-                _("File with the labour administration"),
-                contract.filing_due,
-                "试行办法 Art 21; 集体合同规定 Art 42",
-                contract.filing_due_provisional,
-            )
-        )
-    if contract.state == State.FILED:
-        running.append(
-            (
-                _("The labour administration's review ends"),
-                contract.review_due,
-                "集体合同规定 Art 45–47",
-                contract.review_due_provisional,
-            )
-        )
-    if contract.state == State.EFFECTIVE:
-        running.append(
-            (
-                _("Publish the contract to all staff"),
-                contract.publication_due,
-                "试行办法 Art 23; 集体合同规定 Art 48",
-                contract.publication_due_provisional,
-            )
-        )
-    if contract.state in workflow.IN_FORCE:
-        if contract.renewal_negotiation_id is None and contract.renewal_opens_on > today:
-            running.append(
-                (
-                    _("Renewal may be asked for from"),
-                    contract.renewal_opens_on,
-                    "集体合同规定 Art 38",
-                    False,
-                )
-            )
-        running.append((_("The term ends"), contract.ends_on, "集体合同规定 Art 38", False))
-    return [
-        Deadline(label, due, days_left(today, due), article, provisional)
-        for label, due, article, provisional in running
-        if due is not None
-    ]
+    running = rules.contract_deadlines(
+        contract.state,
+        today,
+        filing_due=due_day(contract, "filing_due"),
+        review_due=due_day(contract, "review_due"),
+        publication_due=due_day(contract, "publication_due"),
+        renewal_opens_on=contract.renewal_opens_on,
+        ends_on=contract.ends_on,
+        renewal_started=contract.renewal_negotiation_id is not None,
+    )
+    return countdown(running, today)
 
 
 def _publication_form(contract: Contract, **kwargs) -> PublicationForm:
