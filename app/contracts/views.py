@@ -21,6 +21,7 @@ from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from app import clock
 from app.audit.operations import history
 from app.contracts import operations as ops
+from app.contracts import util
 from app.contracts.access import (
     allowed_actions,
     chief_side,
@@ -362,7 +363,7 @@ def sign(contract_id: int):
 @login_required
 def reviews():
     today = clock.today()
-    queue = [(c, days_left(today, c.review_due)) for c in ops.review_queue(current_user)]
+    queue = [(c, days_left(today, c.review_due)) for c in util.review_queue(current_user)]
     return _render("contracts/reviews.html", queue=queue)
 
 
@@ -410,7 +411,7 @@ def _verify(code_contract: Contract | None):
         form.file.errors = [_("The file is empty.")]
         return _render_verify(form, 422, code_contract)
     try:
-        result = ops.verify_upload(content, code_contract)
+        result = util.verify_upload(content, code_contract)
     except PdfRefused as error:
         form.file.errors = [error.message]
         return _render_verify(form, 422, code_contract)
@@ -437,7 +438,7 @@ def verify():
 @bp.route("/verify/<code>", methods=["GET", "POST"])
 @limiter.limit(_verify_limit, methods=["POST"])
 def verify_code(code: str):
-    contract = ops.contract_by_code(code)
+    contract = util.contract_by_code(code)
     if contract is None:
         raise NotFound(_("No contract has the verification code %(code)s.", code=code))
     return _verify(contract)
@@ -455,5 +456,5 @@ def upload_too_large(exc: RequestEntityTooLarge):
     form.file.errors = [_too_large_message()]
     code_contract = None
     if request.view_args and "code" in request.view_args:
-        code_contract = ops.contract_by_code(request.view_args["code"])
+        code_contract = util.contract_by_code(request.view_args["code"])
     return _render_verify(form, 413, code_contract)
