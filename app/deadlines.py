@@ -10,7 +10,8 @@ the past is due on the day of the recount instead, and they are told that too. N
 silently, and nothing is refused for want of a notice.
 
 Each domain declares its deadlines with `declare` (the label, whether it still runs, its people);
-this module knows no domain.
+this module knows no domain. Which deadlines run now is the rules' (`workflows.rules`); a page
+shows them with `countdown`.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from sqlalchemy import select
 
 from app import clock
 from app.audit.operations import record
+from app.errors import translate
 from app.extensions import db
 from app.orgs.models import ProvisionalDeadline
-from workflows import calendar
+from workflows import calendar, rules
 from workflows.calendar import Due
 
 log = logging.getLogger("accord.deadlines")
@@ -101,6 +103,36 @@ def due_params(obj, field: str, name: str = "due") -> dict:
     if getattr(obj, f"{field}_provisional", False):
         params["provisional"] = [name]
     return params
+
+
+def due_day(obj, field: str) -> rules.DueDay:
+    """The deadline `field` of `obj` as the rules read it: its day, and whether provisional."""
+    return rules.DueDay(getattr(obj, field), getattr(obj, f"{field}_provisional", False))
+
+
+@dataclass(frozen=True)
+class Countdown:
+    """A running deadline as a page shows it: in the reader's words, with the days left."""
+
+    label: str
+    due: date
+    days_left: int  # negative when overdue
+    article: str
+    provisional: bool = False
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+
+def countdown(deadlines: list[rules.Deadline], today: date) -> list[Countdown]:
+    """The deadlines of `workflows.rules` in the reader's language, counting down from `today`."""
+    return [
+        Countdown(
+            translate(d.label), d.due, calendar.days_left(today, d.due), d.article, d.provisional
+        )
+        for d in deadlines
+    ]
 
 
 @dataclass(frozen=True)

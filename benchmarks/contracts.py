@@ -149,6 +149,7 @@ def measure(database_url: str, runs: int = 10, loop: int = 100) -> ContractFigur
     from app.auth import operations as auth_ops
     from app.contracts import operations as ops
     from app.contracts import pdf, signing
+    from app.contracts.util import contract_data
     from app.demo import DEMO_PASSWORD
     from app.extensions import db
     from workflows.rules import UNION
@@ -176,7 +177,7 @@ def measure(database_url: str, runs: int = 10, loop: int = 100) -> ContractFigur
         # The generated one steps aside so each run may generate the live contract again.
         contract.state = "void"
         db.session.commit()
-        html = pdf.contract_html(ops.contract_data(contract))
+        html = pdf.contract_html(contract_data(contract))
 
         def generate_and_store() -> None:
             with db.session.begin_nested() as savepoint:

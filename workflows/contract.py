@@ -7,20 +7,18 @@
 One module-level machine; the state lives in the contract's `state` attribute. Guards receive
 their data as keyword arguments and raise `TransitionNotAllowed` with the reason in words. The
 roles ("union_chief", "employer_chief", "employer", "union", "officer", "system") are computed by
-the application. Deadlines are periods counted under 民法典 Art 201-203 (`workflows.calendar`).
+the application. Its deadlines and its term are the rules' (`workflows.rules`).
 """
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 
 from transitions.core import EventData
 
-from workflows.calendar import Due, add_months, count
 from workflows.errors import TransitionNotAllowed
 from workflows.machines import Activity, Workflow, arg
 from workflows.messages import N_
-from workflows.rules import SIDES, RuleProfile
+from workflows.sides import SIDES
 
 
 class State(StrEnum):
@@ -254,52 +252,3 @@ WORKFLOW = Workflow(
 )
 machine = WORKFLOW.machine  # the name the diagram command looks up
 fire = WORKFLOW.fire
-
-
-# Deadlines and the term
-
-
-@dataclass(frozen=True)
-class Term:
-    """The contract's term (期限): from the day it takes effect, 1 to 3 years (Art 38)."""
-
-    starts_on: date
-    ends_on: date
-    renewal_opens_on: date
-
-
-def term(effective_on: date, years: int, profile: RuleProfile) -> Term:
-    """The term that starts on `effective_on`; it ends the day before the same date `years`
-    later, and renewal may be requested from `renewal_window_months` before its end (Art 38)."""
-    if not 1 <= years <= 3:
-        raise ValueError(f"a contract's term is 1 to 3 years, not {years}")
-    anniversary = add_months(effective_on, 12 * years)
-    if anniversary.day != effective_on.day:
-        # From 29 February, the anniversary in a common year is 1 March (民法典 Art 202 gives
-        # a period with no corresponding day the month's last day; the term ends the day before).
-        anniversary += timedelta(days=1)
-    ends_on = anniversary - timedelta(days=1)
-    return Term(effective_on, ends_on, add_months(ends_on, -profile.renewal_window_months))
-
-
-def filing_deadline(last_signed_on: date, profile: RuleProfile) -> Due:
-    """The last day to file the signed contract (报送审查)."""
-    # 试行办法 Art 21: within 7 days of signing; 集体合同规定 Art 42: 10 days.
-    return count(last_signed_on, profile.filing_days, profile.day_counting)
-
-
-def review_deadline(filed_on: date, profile: RuleProfile) -> Due:
-    """The last day on which the labour administration may object (审查期限)."""
-    # 集体合同规定 Art 45-47: 15 days from receipt of the text.
-    return count(filed_on, profile.review_days, profile.day_counting)
-
-
-def deemed_effective_on(review_due: date) -> date:
-    """No objection by the end of the review period: in effect from the next day (Art 47)."""
-    return review_due + timedelta(days=1)
-
-
-def publication_deadline(effective_on: date, profile: RuleProfile) -> Due:
-    """The last day to publish the contract to all staff (公布)."""
-    # 试行办法 Art 23; 集体合同规定 Art 48: within 5 days of taking effect.
-    return count(effective_on, profile.publication_days, profile.day_counting)

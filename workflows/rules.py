@@ -4,12 +4,15 @@ Every rule is enforced or reported here and nowhere else. A region's rule profil
 figure; `RuleProfile()` is the national default.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from workflows.calendar import CALENDAR_DAYS, WORKING_DAYS, Due, count
+from workflows import contract, negotiation
+from workflows.calendar import CALENDAR_DAYS, WORKING_DAYS, Due, add_months, count
 from workflows.messages import N_, Message
+from workflows.sides import EMPLOYER, SIDES, UNION
 
 DAY_COUNTING_MODES = (CALENDAR_DAYS, WORKING_DAYS)
 
@@ -49,9 +52,6 @@ class RuleProfile:
 
 # Representatives (协商代表) — 集体合同规定 Art 19-24, 31, 33
 
-UNION = "union"
-EMPLOYER = "employer"
-SIDES = (UNION, EMPLOYER)
 SIDE_LABELS = {UNION: N_("union"), EMPLOYER: N_("employer")}
 
 # 集体合同规定 Art 19: at least 3 representatives on each side.
@@ -218,6 +218,175 @@ def dispute_deadline(started_on: date, profile: RuleProfile, extension_days: int
             f"an extension is 0 to {profile.dispute_extension_days} days, not {extension_days}"
         )
     return _period_end(started_on, profile.dispute_days + extension_days, profile)
+
+
+def filing_deadline(last_signed_on: date, profile: RuleProfile) -> Due:
+    """The last day to file the signed contract (报送审查)."""
+    # 试行办法 Art 21: within 7 days of signing; 集体合同规定 Art 42: 10 days.
+    return _period_end(last_signed_on, profile.filing_days, profile)
+
+
+def review_deadline(filed_on: date, profile: RuleProfile) -> Due:
+    """The last day on which the labour administration may object (审查期限)."""
+    # 集体合同规定 Art 45-47: 15 days from receipt of the text.
+    return _period_end(filed_on, profile.review_days, profile)
+
+
+def deemed_effective_on(review_due: date) -> date:
+    """No objection by the end of the review period: in effect from the next day (Art 47)."""
+    return review_due + timedelta(days=1)
+
+
+def publication_deadline(effective_on: date, profile: RuleProfile) -> Due:
+    """The last day to publish the contract to all staff (公布)."""
+    # 试行办法 Art 23; 集体合同规定 Art 48: within 5 days of taking effect.
+    return _period_end(effective_on, profile.publication_days, profile)
+
+
+# The contract's term (合同期限) — 集体合同规定 Art 38
+
+# 集体合同规定 Art 38: a collective contract runs for 1 to 3 years.
+TERM_YEARS = range(1, 4)
+
+
+def term_problem(years: int) -> Message | None:
+    """What is wrong with a term of `years` years, in words; None when it is a lawful one."""
+    if years in TERM_YEARS:
+        return None
+    return Message(N_("The term is 1, 2 or 3 years (集体合同规定 Art 38)."))
+
+
+@dataclass(frozen=True)
+class Term:
+    """The contract's term (期限): from the day it takes effect, 1 to 3 years (Art 38)."""
+
+    starts_on: date
+    ends_on: date
+    renewal_opens_on: date
+
+
+def term(effective_on: date, years: int, profile: RuleProfile) -> Term:
+    """The term that starts on `effective_on`; it ends the day before the same date `years`
+    later, and renewal may be requested from `renewal_window_months` before its end (Art 38)."""
+    if years not in TERM_YEARS:
+        raise ValueError(
+            f"a contract's term is {TERM_YEARS[0]} to {TERM_YEARS[-1]} years, not {years}"
+        )
+    anniversary = add_months(effective_on, 12 * years)
+    if anniversary.day != effective_on.day:
+        # From 29 February, the anniversary in a common year is 1 March (民法典 Art 202 gives
+        # a period with no corresponding day the month's last day; the term ends the day before).
+        anniversary += timedelta(days=1)
+    ends_on = anniversary - timedelta(days=1)
+    return Term(effective_on, ends_on, add_months(ends_on, -profile.renewal_window_months))
+
+
+# The deadlines running now, as the pages list them
+
+
+@dataclass(frozen=True)
+class DueDay:
+    """A deadline's last day as it is kept, and whether it was counted on a year whose official
+    holiday schedule was not known yet (暂定)."""
+
+    on: date | None
+    provisional: bool = False
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A deadline running now (期限): what is due, its last day and the article it comes from.
+
+    `label` is translated where it is shown."""
+
+    label: Message
+    due: date
+    article: str
+    provisional: bool = False
+
+
+@dataclass(frozen=True)
+class Vacancy:
+    """A representative's seat left vacant (协商代表空缺), `refilled` or not yet."""
+
+    name: str
+    refill_due: DueDay
+    refilled: bool = False
+
+
+def _listed(running: list[tuple[Message, DueDay, str]]) -> list[Deadline]:
+    return [
+        Deadline(label, day.on, article, day.provisional)
+        for label, day, article in running
+        if day.on is not None
+    ]
+
+
+def negotiation_deadlines(
+    state: str,
+    *,
+    responded: bool,
+    response_due: DueDay,
+    vacancies: Iterable[Vacancy] = (),
+    dispute_due: DueDay,
+    resume_on: date | None,
+) -> list[Deadline]:
+    """The negotiation's deadlines that run in `state`, in the order the page lists them: the
+    written response, the refill of each vacant seat, the dispute coordination, the resumption
+    of suspended talks. A deadline without a day is left out."""
+    running = []
+    if state == negotiation.State.REQUESTED and not responded:
+        response = Message(N_("Written response due"))
+        running.append((response, response_due, "集体合同规定 Art 32"))
+    if state in negotiation.OPEN:
+        running += [
+            (
+                Message(N_("Refill the seat of %(name)s"), {"name": vacancy.name}),
+                vacancy.refill_due,
+                "集体合同规定 Art 31",
+            )
+            for vacancy in vacancies
+            if not vacancy.refilled
+        ]
+    if state == negotiation.State.IN_DISPUTE:
+        dispute = Message(N_("Dispute coordination ends"))
+        running.append((dispute, dispute_due, "集体合同规定 Art 52"))
+    if state == negotiation.State.SUSPENDED:
+        running.append((Message(N_("Talks resume")), DueDay(resume_on), "集体合同规定 Art 35"))
+    return _listed(running)
+
+
+def contract_deadlines(
+    state: str,
+    today: date,
+    *,
+    filing_due: DueDay,
+    review_due: DueDay,
+    publication_due: DueDay,
+    renewal_opens_on: date | None,
+    ends_on: date | None,
+    renewal_started: bool,
+) -> list[Deadline]:
+    """The contract's deadlines that run in `state`, in the order of its life: filing once both
+    have signed, the review once filed, publication once in effect; while it is in force, the
+    day renewal may be asked for (until that day, and unless a renewal is under way) and the end
+    of the term. A deadline without a day is left out."""
+    running = []
+    if state == contract.State.SIGNED:
+        filing = Message(N_("File with the labour administration"))
+        running.append((filing, filing_due, "试行办法 Art 21; 集体合同规定 Art 42"))
+    if state == contract.State.FILED:
+        review = Message(N_("The labour administration's review ends"))
+        running.append((review, review_due, "集体合同规定 Art 45–47"))
+    if state == contract.State.EFFECTIVE:
+        publication = Message(N_("Publish the contract to all staff"))
+        running.append((publication, publication_due, "试行办法 Art 23; 集体合同规定 Art 48"))
+    if state in contract.IN_FORCE:
+        if not renewal_started and renewal_opens_on > today:
+            renewal = Message(N_("Renewal may be asked for from"))
+            running.append((renewal, DueDay(renewal_opens_on), "集体合同规定 Art 38"))
+        running.append((Message(N_("The term ends")), DueDay(ends_on), "集体合同规定 Art 38"))
+    return _listed(running)
 
 
 # Wage grid (能级工资表) and its costing

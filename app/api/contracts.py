@@ -16,6 +16,7 @@ from flask_smorest import abort
 from app.api.common import Blueprint, error_responses, loader
 from app.congress.schemas import NegotiationStateSchema
 from app.contracts import operations as ops
+from app.contracts import util
 from app.contracts.access import (
     failed_signing_attempts,
     get_contract_or_404,
@@ -146,7 +147,7 @@ def get_revision_pdf(contract, number):
 def review_queue():
     """The contracts filed in your region awaiting a decision, the most urgent first (labour
     officers; the federation sees every region's)."""
-    return ops.review_queue(current_user)
+    return util.review_queue(current_user)
 
 
 # --- signing (签字) -----------------------------------------------------------------------------
@@ -266,7 +267,7 @@ def verify_upload(files):
             _("The file is larger than %(size)s; a contract is far smaller.", size=_size(limit)),
         )
     try:
-        return ops.verify_upload(content)
+        return util.verify_upload(content)
     except PdfRefused as error:
         raise InvalidInput("file", error.message) from None
     except VerificationBusy as error:
@@ -285,7 +286,7 @@ def verify_upload(files):
 @blp.response(200, ContractFoundSchema)
 def verify_code(code):
     """The contract with this verification code (printed on every page of the paper copy)."""
-    contract = ops.contract_by_code(code)
+    contract = util.contract_by_code(code)
     if contract is None:
         abort(404, message=_("No contract has the verification code %(code)s.", code=code))
     return contract

@@ -45,529 +45,14 @@ from workflows import rules
 from workflows.congress import MotionState
 from workflows.negotiation import State as NegotiationState
 
+# --- the congress and its roster (职工代表名单) -------------------------------------------------
 
-def _lock_motion(motion: Motion, *, share: bool) -> Motion:
-    return db.session.scalars(
-        select(Motion)
-        .where(Motion.id == motion.id)
-        .with_for_update(read=share)
-        .execution_options(populate_existing=True)
-    ).one()
-
-
-@cache
-def _delegate_of() -> Select:
-    return select(Delegate).where(
-        Delegate.congress_id == bindparam("congress_id"),
-        Delegate.user_id == bindparam("user_id"),
-        Delegate.active,
-    )
-
-
-def delegate_of(user: User, congress: Congress) -> Delegate | None:
-    return db.session.scalar(_delegate_of(), {"congress_id": congress.id, "user_id": user.id})
-
-
-def present_delegate_ids(session: CongressSession) -> set[int]:
-    return set(
-        db.session.scalars(
-            select(Attendance.delegate_id).where(Attendance.session_id == session.id)
-        )
-    )
-
-
-def _checked_in(session: CongressSession, delegate: Delegate) -> bool:
-    return (
-        db.session.scalar(
-            select(Attendance.id).where(
-                Attendance.session_id == session.id, Attendance.delegate_id == delegate.id
-            )
-        )
-        is not None
-    )
-
-
-def check_in(
-    session: CongressSession,
-    actor: User,
-    *,
-    code: str | None = None,
-    delegate: Delegate | None = None,
-) -> Attendance:
-    """A delegate checks in with the session's code while the session sits, or the secretary
-    checks a delegate in (before the opening too)."""
-    congress = session.congress
-    if session.state not in workflow.CHECK_IN_STATES:
-        raise Conflict(
-            _(
-                "Check-in is closed: the session is %(state)s.",
-                state=_(workflow.STATE_LABELS[session.state]),
-            )
-        )
-    if delegate is None:
-        delegate = delegate_of(actor, congress)
-        if delegate is None:
-            raise NotPermitted(_("Only a delegate of this congress checks in."))
-        # Refused before the code is compared, so a code cannot be tried before the sitting.
-        if session.state not in workflow.SELF_CHECK_IN_STATES:
-            raise Conflict(_("Check-in with the code opens when the session opens."))
-        if (code or "").strip() != session.checkin_code:
-            raise InvalidInput("code", _("That is not this session's check-in code."))
-    else:
-        require_organiser(actor, congress.enterprise_id)
-        if delegate.congress_id != congress.id or not delegate.active:
-            raise InvalidInput("delegate_id", _("Not a delegate of this congress."))
-    attendance = Attendance(
-        session_id=session.id, delegate_id=delegate.id, checked_in_by_id=actor.id
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(attendance)
-            db.session.flush()
-    except IntegrityError:
-        raise Conflict(_("%(name)s is checked in already.", name=delegate.name)) from None
-    # The attendance row is the record (who, when, checked in by whom); an audit event per
-    # check-in would make a thousand delegates queue for one chain.
-    return attendance
-
-
-def cast_ballot(motion: Motion, actor: User, answers: dict[int, str]) -> None:
-    """Record one delegate's vote on every item; refused whole, or counted whole."""
-    standing = voter_standing(motion, actor)
-    refusal = vote_refusal(motion, standing)
-    if refusal is not None:
-        raise refusal
-    # Items are numbered 1..n when the motion is created and never change (create_motion).
-    numbers = set(range(1, standing.items + 1))
-    unknown = set(answers) - numbers
-    if unknown:
-        raise InvalidInput("answers", _("There is no item %(n)s on this motion.", n=min(unknown)))
-    missing = numbers - set(answers)
-    if missing:
-        raise InvalidInput(
-            "answers", _("Answer every item: item %(n)s has no answer.", n=min(missing))
-        )
-    bad = {n: a for n, a in answers.items() if a not in workflow.ANSWERS}
-    if bad:
-        raise InvalidInput("answers", _("Answer yes, no or abstain (item %(n)s).", n=min(bad)))
-    voted = insert_unless_present(
-        db.session,
-        Participation.__table__,
-        {"motion_id": motion.id, "delegate_id": standing.delegate_id, "voted_at": utcnow()},
-        unique=("motion_id", "delegate_id"),
-    )
-    if not voted:
-        raise Conflict(_("You have voted on this motion already; a vote cannot be changed."))
-    db.session.execute(
-        Ballot.__table__.insert(),
-        {
-            "ballot_id": new_ballot_id(),
-            "motion_id": motion.id,
-            "answers": {str(n): a for n, a in sorted(answers.items())},
-            "named_voter_id": standing.delegate_id if motion.ballot_kind == "named" else None,
-        },
-    )
-    # No audit event per vote: the participation row records who voted and when, the seal
-    # written at closing covers every ballot and participation, and the audit log never holds
-    # a choice (DESIGN §8).
-
-
-def vote_refusal(motion: Motion, standing: Standing) -> AccordError | None:
-    """Why someone with this standing cannot vote on the motion now; None if they can. The vote
-    refuses with it, and the voting page shows it before the ballot is filled in."""
-    if standing.delegate_id is None:
-        return NotPermitted(_("Only a delegate of this congress votes."))
-    if standing.state == MotionState.DRAFT:
-        return Conflict(_("Voting on this motion has not opened yet."))
-    if standing.state != MotionState.OPEN:
-        return Conflict(_("Voting on this motion is closed."))
-    if standing.closes_at is not None and clock.now() >= standing.closes_at:
-        # The tick closes a due motion later (close_due_motions); until it has, the closing
-        # time alone shuts the vote (DESIGN §4).
-        return Conflict(
-            _(
-                "Voting on this motion closed at %(time)s.",
-                time=standing.closes_at.astimezone(clock.CHINA).strftime("%H:%M"),
-            )
-        )
-    if not standing.entitled:
-        return NotPermitted(_("You were not on the roster when the vote opened."))
-    if motion.requires_presence and not standing.checked_in:
-        return Conflict(_("Check in at the session before voting."))
-    return None
-
-
-class Standing(NamedTuple):
-    """Where a user stands on a motion, read under the motion's SHARE lock."""
-
-    state: str
-    closes_at: datetime | None
-    delegate_id: int | None
-    entitled: bool
-    checked_in: bool
-    items: int
-
-
-@cache
-def _standing_query() -> Select:
-    """The hot path of a congress vote, built once: the statement's shape never changes. The
-    motion comes as an object (the identity map's, if the request loaded it already) and its
-    state and closing time once more as columns, read under the lock whatever the object holds."""
-    items = (
-        select(func.count(MotionItem.id)).where(MotionItem.motion_id == Motion.id).scalar_subquery()
-    )
-    return (
-        select(
-            Motion,
-            Motion.state,
-            Motion.closes_at,
-            Delegate.id,
-            Entitlement.id,
-            Attendance.id,
-            items,
-        )
-        .join(CongressSession, CongressSession.id == Motion.session_id)
-        .outerjoin(
-            Delegate,
-            (Delegate.congress_id == CongressSession.congress_id)
-            & (Delegate.user_id == bindparam("user_id"))
-            & Delegate.active,
-        )
-        .outerjoin(
-            Entitlement,
-            (Entitlement.motion_id == Motion.id) & (Entitlement.delegate_id == Delegate.id),
-        )
-        .outerjoin(
-            Attendance,
-            (Attendance.session_id == Motion.session_id) & (Attendance.delegate_id == Delegate.id),
-        )
-        .where(Motion.id == bindparam("motion_id"))
-        .with_for_update(read=True, of=Motion)
-    )
-
-
-def motion_to_vote(motion_id: int, actor: User) -> Motion | None:
-    """The motion with the actor's standing on it, in one round trip under a SHARE lock on the
-    motion's row: its state, closing time and item count, the actor's delegate id in its
-    congress, and whether they are entitled and checked in. None when there is no such motion.
-
-    The lock is what makes a vote racing the close safe (see the module's docstring) and it is
-    held to the end of the transaction, so the standing is kept for the transaction: the API's
-    access check and the vote itself read it once."""
-    row = db.session.execute(
-        _standing_query(), {"motion_id": motion_id, "user_id": actor.id}
-    ).one_or_none()
-    if row is None:
-        return None
-    motion, state, closes_at, delegate_id, entitlement_id, attendance_id, items = row
-    transaction_cache(db.session)[("voter_standing", motion_id, actor.id)] = Standing(
-        state, closes_at, delegate_id, entitlement_id is not None, attendance_id is not None, items
-    )
-    return motion
-
-
-def voter_standing(motion: Motion, actor: User) -> Standing:
-    """The actor's standing on the motion (motion_to_vote), read once per transaction."""
-    key = ("voter_standing", motion.id, actor.id)
-    if key not in transaction_cache(db.session):
-        motion_to_vote(motion.id, actor)
-    return transaction_cache(db.session)[key]
-
-
-def participation_count(motion: Motion) -> int:
-    return db.session.scalar(
-        select(func.count(Participation.id)).where(Participation.motion_id == motion.id)
-    )
-
-
-# --- sessions -----------------------------------------------------------------------------------
-
-
-def _transition(obj, trigger: str, actor: User | None, enterprise_id: int, **guard_kwargs):
-    """Check the actor's roles on the sitting or motion, fire the trigger, write its event."""
-    workflow_of = workflow.MOTION_WORKFLOW if isinstance(obj, Motion) else workflow.SESSION_WORKFLOW
-    transition(obj, workflow_of, trigger, actor, roles_of(actor, enterprise_id), **guard_kwargs)
-
-
-def open_session(session: CongressSession, actor: User) -> None:
-    _transition(session, "open_session", actor, session.congress.enterprise_id)
-    session.opened_at = clock.now()
-    db.session.flush()
-
-
-def adjourn_session(session: CongressSession, actor: User) -> None:
-    open_motions = sum(1 for m in session.motions if m.state == MotionState.OPEN)
-    _transition(
-        session, "adjourn", actor, session.congress.enterprise_id, open_motions=open_motions
-    )
-    session.adjourned_at = clock.now()
-    db.session.flush()
-
-
-def cancel_session(session: CongressSession, actor: User) -> None:
-    """Call off a sitting that has not opened (会议取消); its motions are cancelled first."""
-    draft_motions = sum(1 for m in session.motions if m.state == MotionState.DRAFT)
-    _transition(
-        session,
-        "cancel_session",
-        actor,
-        session.congress.enterprise_id,
-        draft_motions=draft_motions,
-    )
-
-
-# --- motions ------------------------------------------------------------------------------------
-
-
-def create_motion(
-    session: CongressSession,
-    actor: User | None,
-    *,
-    title: str,
-    items: list[tuple[str, str]],
-    description: str = "",
-    ballot_kind: str = "secret",
-    requires_presence: bool = True,
-    closes_at: datetime | None = None,
-    negotiation=None,
-) -> Motion:
-    """A motion (议案) with its numbered items, still a draft."""
-    require_organiser(actor, session.congress.enterprise_id)
-    if not title.strip():
-        raise InvalidInput("title", _("A motion needs a title."))
-    if not items:
-        raise InvalidInput("items", _("A motion has at least one item."))
-    if ballot_kind not in ("secret", "named"):
-        raise InvalidInput("ballot_kind", _("A ballot is secret or named."))
-    if negotiation is not None and ballot_kind != "secret":
-        # 企业民主管理规定 Art 20: an important matter is voted by secret ballot.
-        raise InvalidInput("ballot_kind", _("A contract draft is voted by secret ballot."))
-    check(
-        workflow.SESSION_WORKFLOW,
-        "create_motion",
-        session.state,
-        roles_of(actor, session.congress.enterprise_id),
-    )
-    motion = Motion(
-        session=session,
-        title=title.strip(),
-        description=description.strip(),
-        ballot_kind=ballot_kind,
-        requires_presence=requires_presence,
-        closes_at=closes_at,
-        negotiation=negotiation,
-        created_by_id=actor.id if actor else None,
-        state="draft",
-    )
-    motion.items = [
-        MotionItem(number=n, title=t.strip(), text=x.strip())
-        for n, (t, x) in enumerate(items, start=1)
-    ]
-    db.session.add(motion)
-    db.session.flush()
-    record(
-        motion,
-        "motion_created",
-        actor,
-        to_state="draft",
-        data={"title": motion.title, "items": len(items), "ballot": ballot_kind},
-    )
-    return motion
-
-
-def submit_draft(
-    negotiation, session: CongressSession, actor: User, closes_at: datetime | None = None
-) -> Motion:
-    """An agreed negotiation's draft becomes a secret-ballot motion, one item per clause."""
-    if session.congress.enterprise_id != negotiation.enterprise_id:
-        raise InvalidInput("session_id", _("That session belongs to another enterprise."))
-    negotiation_operations.submit_to_congress(negotiation, actor)
-    items = [(item.title, item.text) for item in negotiation_operations.draft_items(negotiation)]
-    return create_motion(
-        session,
-        actor,
-        title=negotiation.subject,
-        items=items,
-        description=_("The draft agreed by both sides, item by item."),
-        closes_at=closes_at,
-        negotiation=negotiation,
-    )
-
-
-def open_voting(motion: Motion, actor: User, now: datetime | None = None) -> None:
-    """Open the vote, with quorum; snapshot who may vote and who is present (Art 36)."""
-    motion = _lock_motion(motion, share=False)
-    session = motion.session
-    congress = session.congress
-    delegates = congress.active_delegates
-    present = present_delegate_ids(session)
-    present_count = sum(1 for d in delegates if d.id in present)
-    _transition(
-        motion,
-        "open_voting",
-        actor,
-        congress.enterprise_id,
-        session_state=session.state,
-        present=present_count,
-        total=len(delegates),
-        profile=congress.enterprise.region.rule_profile,
-        items=len(motion.items),
-    )
-    motion.opened_at = now or clock.now()
-    motion.entitled_count, motion.present_count = len(delegates), present_count
-    db.session.add_all(
-        Entitlement(motion_id=motion.id, delegate_id=d.id, present=d.id in present)
-        for d in delegates
-    )
-    db.session.flush()
-
-
-def close_voting(motion: Motion, actor: User | None, now: datetime | None = None):
-    """Close the vote, count it, seal the ballots, and send a draft's result to its
-    negotiation: every item passed → ratified, otherwise back to the talks."""
-    motion = _lock_motion(motion, share=False)
-    congress = motion.session.congress
-    _transition(motion, "close_voting", actor, congress.enterprise_id)
-    motion.closed_at = now or clock.now()
-    ballots = _reshuffle_ballots(motion)
-    participants = list(
-        db.session.scalars(
-            select(Participation.delegate_id).where(Participation.motion_id == motion.id)
-        )
-    )
-    result = workflow.tally(
-        ({int(n): a for n, a in b.answers.items()} for b in ballots),
-        [item.number for item in motion.items],
-        motion.entitled_count,
-        motion.present_count,
-        congress.enterprise.region.rule_profile,
-    )
-    motion.result = result.result
-    motion.tally = {
-        "voted": result.voted,
-        "items": {
-            str(i.number): {
-                "yes": i.yes,
-                "no": i.no,
-                "abstain": i.abstain,
-                "blank": i.blank,
-                "passed": i.passed,
-                "needed": i.needed,
-            }
-            for i in result.items
-        },
-    }
-    motion.seal = workflow.seal(
-        [
-            workflow.ballot_line(b.ballot_id, {int(n): a for n, a in b.answers.items()})
-            for b in ballots
-        ],
-        [workflow.participation_line(d) for d in participants],
-    )
-    db.session.flush()
-    record(
-        motion,
-        "sealed",
-        actor,
-        data={
-            "seal": motion.seal,
-            "ballots": len(ballots),
-            "participations": len(participants),
-            "result": result.result,
-            "failed_items": result.failed_items,
-            "tally": motion.tally,  # the published counts, covered by the chain (DESIGN §8)
-        },
-    )
-    if motion.negotiation is not None:
-        negotiation_operations.congress_result(motion.negotiation, result.failed_items)
-        if motion.negotiation.state == NegotiationState.RATIFIED:
-            contract_operations.create_contract(motion.negotiation, motion)
-    return result
-
-
-def _reshuffle_ballots(motion: Motion) -> list[Ballot]:
-    """Write the motion's ballots again, in a random order and under new random ids, and drop the
-    rows written while voting: nothing stored after the close — row order, SQLite's rowid,
-    PostgreSQL's ctid and xmin, an id seen during the vote — links a ballot to its voter's
-    participation (DESIGN §4). What this cannot hide is said in README's security model."""
-    db.session.flush()
-    table = Ballot.__table__
-    rows = [
-        dict(r._mapping)
-        for r in db.session.execute(select(table).where(table.c.motion_id == motion.id))
-    ]
-    random.SystemRandom().shuffle(rows)
-    db.session.execute(delete(table).where(table.c.motion_id == motion.id))
-    for row in rows:
-        row["ballot_id"] = new_ballot_id()
-    if rows:
-        db.session.execute(table.insert(), rows)
-    return list(db.session.scalars(select(Ballot).where(Ballot.motion_id == motion.id)))
-
-
-def seal_intact(motion: Motion) -> bool:
-    """Recompute the seal from the stored ballots and participations."""
-    ballots = db.session.scalars(select(Ballot).where(Ballot.motion_id == motion.id))
-    participants = db.session.scalars(
-        select(Participation.delegate_id).where(Participation.motion_id == motion.id)
-    )
-    return motion.seal == workflow.seal(
-        [
-            workflow.ballot_line(b.ballot_id, {int(n): a for n, a in b.answers.items()})
-            for b in ballots
-        ],
-        [workflow.participation_line(d) for d in participants],
-    )
-
-
-# --- the tick -----------------------------------------------------------------------------------
-
-
-def close_due_motions(now: datetime) -> int:
-    """Close every open motion whose closing time has come (the system closes it: actor None),
-    with its tally and seal, and send a draft's result to its negotiation. Flushes only.
-
-    A motion closed meanwhile by the secretary (the lock in `close_voting` reads it afresh) is
-    skipped, so a tick running beside a close, or twice, closes each motion once."""
-    due = list(
-        db.session.scalars(
-            select(Motion)
-            .where(
-                Motion.state == MotionState.OPEN,
-                Motion.closes_at.is_not(None),
-                Motion.closes_at <= now,
-            )
-            .order_by(Motion.id)
-        )
-    )
-    closed = 0
-    for motion in due:
-        # Each apart: one refused (closed meanwhile, or its draft's next step cannot be done
-        # yet) leaves the others to close.
-        if apart(lambda m=motion: close_voting(m, None, now=now), f"close motion {motion.id}"):
-            closed += 1
-    return closed
-
-
-def cancel_motion(motion: Motion, actor: User) -> None:
-    """Withdraw a motion before or during its vote; its ballots, if any, are never counted.
-
-    A contract draft's motion hands the draft back: its negotiation returns to `agreed`, to be
-    submitted to another sitting (集体合同规定 Art 36)."""
-    motion = _lock_motion(motion, share=False)
-    _transition(motion, "cancel_motion", actor, motion.session.congress.enterprise_id)
-    motion.closed_at = clock.now()
-    db.session.flush()
-    if motion.negotiation is not None:
-        negotiation_operations.withdraw_from_congress(motion.negotiation, motion)
-
-
-# --- the congress and its roster (职工代表名单) ---------------------------------------------------
 
 GENDERS = {
     **dict.fromkeys(("男", "male", "m"), "male"),
     **dict.fromkeys(("女", "female", "f"), "female"),
 }
+
 FLAGS = {
     **dict.fromkeys(("是", "yes", "y", "1", "true"), True),
     **dict.fromkeys(("否", "no", "n", "0", "false"), False),
@@ -861,6 +346,28 @@ def import_roster(congress: Congress, actor: User | None, rows: list[dict]) -> R
     return RosterReport(imported=len(ready), warnings=roster_warnings(congress))
 
 
+@cache
+def _delegate_of() -> Select:
+    return select(Delegate).where(
+        Delegate.congress_id == bindparam("congress_id"),
+        Delegate.user_id == bindparam("user_id"),
+        Delegate.active,
+    )
+
+
+def delegate_of(user: User, congress: Congress) -> Delegate | None:
+    return db.session.scalar(_delegate_of(), {"congress_id": congress.id, "user_id": user.id})
+
+
+# --- sessions (会议) ----------------------------------------------------------------------------
+
+
+def _transition(obj, trigger: str, actor: User | None, enterprise_id: int, **guard_kwargs):
+    """Check the actor's roles on the sitting or motion, fire the trigger, write its event."""
+    workflow_of = workflow.MOTION_WORKFLOW if isinstance(obj, Motion) else workflow.SESSION_WORKFLOW
+    transition(obj, workflow_of, trigger, actor, roles_of(actor, enterprise_id), **guard_kwargs)
+
+
 def schedule_session(
     congress: Congress,
     actor: User | None,
@@ -895,6 +402,88 @@ def schedule_session(
     return session
 
 
+def open_session(session: CongressSession, actor: User) -> None:
+    _transition(session, "open_session", actor, session.congress.enterprise_id)
+    session.opened_at = clock.now()
+    db.session.flush()
+
+
+def adjourn_session(session: CongressSession, actor: User) -> None:
+    open_motions = sum(1 for m in session.motions if m.state == MotionState.OPEN)
+    _transition(
+        session, "adjourn", actor, session.congress.enterprise_id, open_motions=open_motions
+    )
+    session.adjourned_at = clock.now()
+    db.session.flush()
+
+
+def cancel_session(session: CongressSession, actor: User) -> None:
+    """Call off a sitting that has not opened (会议取消); its motions are cancelled first."""
+    draft_motions = sum(1 for m in session.motions if m.state == MotionState.DRAFT)
+    _transition(
+        session,
+        "cancel_session",
+        actor,
+        session.congress.enterprise_id,
+        draft_motions=draft_motions,
+    )
+
+
+# --- attendance and check-in (签到) -------------------------------------------------------------
+
+
+def present_delegate_ids(session: CongressSession) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(Attendance.delegate_id).where(Attendance.session_id == session.id)
+        )
+    )
+
+
+def check_in(
+    session: CongressSession,
+    actor: User,
+    *,
+    code: str | None = None,
+    delegate: Delegate | None = None,
+) -> Attendance:
+    """A delegate checks in with the session's code while the session sits, or the secretary
+    checks a delegate in (before the opening too)."""
+    congress = session.congress
+    if session.state not in workflow.CHECK_IN_STATES:
+        raise Conflict(
+            _(
+                "Check-in is closed: the session is %(state)s.",
+                state=_(workflow.STATE_LABELS[session.state]),
+            )
+        )
+    if delegate is None:
+        delegate = delegate_of(actor, congress)
+        if delegate is None:
+            raise NotPermitted(_("Only a delegate of this congress checks in."))
+        # Refused before the code is compared, so a code cannot be tried before the sitting.
+        if session.state not in workflow.SELF_CHECK_IN_STATES:
+            raise Conflict(_("Check-in with the code opens when the session opens."))
+        if (code or "").strip() != session.checkin_code:
+            raise InvalidInput("code", _("That is not this session's check-in code."))
+    else:
+        require_organiser(actor, congress.enterprise_id)
+        if delegate.congress_id != congress.id or not delegate.active:
+            raise InvalidInput("delegate_id", _("Not a delegate of this congress."))
+    attendance = Attendance(
+        session_id=session.id, delegate_id=delegate.id, checked_in_by_id=actor.id
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(attendance)
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict(_("%(name)s is checked in already.", name=delegate.name)) from None
+    # The attendance row is the record (who, when, checked in by whom); an audit event per
+    # check-in would make a thousand delegates queue for one chain.
+    return attendance
+
+
 def attendance_of(session: CongressSession) -> tuple[int, int, int]:
     """(present, delegates, needed): active delegates checked in, all active delegates, and
     the quorum (集体合同规定 Art 36: at least 2/3 of all delegates)."""
@@ -903,3 +492,413 @@ def attendance_of(session: CongressSession) -> tuple[int, int, int]:
     total = len(delegates)
     profile = session.congress.enterprise.region.rule_profile
     return sum(1 for d in delegates if d.id in present), total, rules.quorum_needed(total, profile)
+
+
+# --- motions (议案) -----------------------------------------------------------------------------
+
+
+def _lock_motion(motion: Motion, *, share: bool) -> Motion:
+    return db.session.scalars(
+        select(Motion)
+        .where(Motion.id == motion.id)
+        .with_for_update(read=share)
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def create_motion(
+    session: CongressSession,
+    actor: User | None,
+    *,
+    title: str,
+    items: list[tuple[str, str]],
+    description: str = "",
+    ballot_kind: str = "secret",
+    requires_presence: bool = True,
+    closes_at: datetime | None = None,
+    negotiation=None,
+) -> Motion:
+    """A motion (议案) with its numbered items, still a draft."""
+    require_organiser(actor, session.congress.enterprise_id)
+    if not title.strip():
+        raise InvalidInput("title", _("A motion needs a title."))
+    if not items:
+        raise InvalidInput("items", _("A motion has at least one item."))
+    if ballot_kind not in ("secret", "named"):
+        raise InvalidInput("ballot_kind", _("A ballot is secret or named."))
+    if negotiation is not None and ballot_kind != "secret":
+        # 企业民主管理规定 Art 20: an important matter is voted by secret ballot.
+        raise InvalidInput("ballot_kind", _("A contract draft is voted by secret ballot."))
+    check(
+        workflow.SESSION_WORKFLOW,
+        "create_motion",
+        session.state,
+        roles_of(actor, session.congress.enterprise_id),
+    )
+    motion = Motion(
+        session=session,
+        title=title.strip(),
+        description=description.strip(),
+        ballot_kind=ballot_kind,
+        requires_presence=requires_presence,
+        closes_at=closes_at,
+        negotiation=negotiation,
+        created_by_id=actor.id if actor else None,
+        state="draft",
+    )
+    motion.items = [
+        MotionItem(number=n, title=t.strip(), text=x.strip())
+        for n, (t, x) in enumerate(items, start=1)
+    ]
+    db.session.add(motion)
+    db.session.flush()
+    record(
+        motion,
+        "motion_created",
+        actor,
+        to_state="draft",
+        data={"title": motion.title, "items": len(items), "ballot": ballot_kind},
+    )
+    return motion
+
+
+def submit_draft(
+    negotiation, session: CongressSession, actor: User, closes_at: datetime | None = None
+) -> Motion:
+    """An agreed negotiation's draft becomes a secret-ballot motion, one item per clause."""
+    if session.congress.enterprise_id != negotiation.enterprise_id:
+        raise InvalidInput("session_id", _("That session belongs to another enterprise."))
+    negotiation_operations.submit_to_congress(negotiation, actor)
+    items = [(item.title, item.text) for item in negotiation_operations.draft_items(negotiation)]
+    return create_motion(
+        session,
+        actor,
+        title=negotiation.subject,
+        items=items,
+        description=_("The draft agreed by both sides, item by item."),
+        closes_at=closes_at,
+        negotiation=negotiation,
+    )
+
+
+def cancel_motion(motion: Motion, actor: User) -> None:
+    """Withdraw a motion before or during its vote; its ballots, if any, are never counted.
+
+    A contract draft's motion hands the draft back: its negotiation returns to `agreed`, to be
+    submitted to another sitting (集体合同规定 Art 36)."""
+    motion = _lock_motion(motion, share=False)
+    _transition(motion, "cancel_motion", actor, motion.session.congress.enterprise_id)
+    motion.closed_at = clock.now()
+    db.session.flush()
+    if motion.negotiation is not None:
+        negotiation_operations.withdraw_from_congress(motion.negotiation, motion)
+
+
+# --- voting (表决) ------------------------------------------------------------------------------
+
+
+def open_voting(motion: Motion, actor: User, now: datetime | None = None) -> None:
+    """Open the vote, with quorum; snapshot who may vote and who is present (Art 36)."""
+    motion = _lock_motion(motion, share=False)
+    session = motion.session
+    congress = session.congress
+    delegates = congress.active_delegates
+    present = present_delegate_ids(session)
+    present_count = sum(1 for d in delegates if d.id in present)
+    _transition(
+        motion,
+        "open_voting",
+        actor,
+        congress.enterprise_id,
+        session_state=session.state,
+        present=present_count,
+        total=len(delegates),
+        profile=congress.enterprise.region.rule_profile,
+        items=len(motion.items),
+    )
+    motion.opened_at = now or clock.now()
+    motion.entitled_count, motion.present_count = len(delegates), present_count
+    db.session.add_all(
+        Entitlement(motion_id=motion.id, delegate_id=d.id, present=d.id in present)
+        for d in delegates
+    )
+    db.session.flush()
+
+
+def cast_ballot(motion: Motion, actor: User, answers: dict[int, str]) -> None:
+    """Record one delegate's vote on every item; refused whole, or counted whole."""
+    standing = voter_standing(motion, actor)
+    refusal = vote_refusal(motion, standing)
+    if refusal is not None:
+        raise refusal
+    # Items are numbered 1..n when the motion is created and never change (create_motion).
+    numbers = set(range(1, standing.items + 1))
+    unknown = set(answers) - numbers
+    if unknown:
+        raise InvalidInput("answers", _("There is no item %(n)s on this motion.", n=min(unknown)))
+    missing = numbers - set(answers)
+    if missing:
+        raise InvalidInput(
+            "answers", _("Answer every item: item %(n)s has no answer.", n=min(missing))
+        )
+    bad = {n: a for n, a in answers.items() if a not in workflow.ANSWERS}
+    if bad:
+        raise InvalidInput("answers", _("Answer yes, no or abstain (item %(n)s).", n=min(bad)))
+    voted = insert_unless_present(
+        db.session,
+        Participation.__table__,
+        {"motion_id": motion.id, "delegate_id": standing.delegate_id, "voted_at": utcnow()},
+        unique=("motion_id", "delegate_id"),
+    )
+    if not voted:
+        raise Conflict(_("You have voted on this motion already; a vote cannot be changed."))
+    db.session.execute(
+        Ballot.__table__.insert(),
+        {
+            "ballot_id": new_ballot_id(),
+            "motion_id": motion.id,
+            "answers": {str(n): a for n, a in sorted(answers.items())},
+            "named_voter_id": standing.delegate_id if motion.ballot_kind == "named" else None,
+        },
+    )
+    # No audit event per vote: the participation row records who voted and when, the seal
+    # written at closing covers every ballot and participation, and the audit log never holds
+    # a choice (DESIGN §8).
+
+
+def vote_refusal(motion: Motion, standing: Standing) -> AccordError | None:
+    """Why someone with this standing cannot vote on the motion now; None if they can. The vote
+    refuses with it, and the voting page shows it before the ballot is filled in."""
+    if standing.delegate_id is None:
+        return NotPermitted(_("Only a delegate of this congress votes."))
+    if standing.state == MotionState.DRAFT:
+        return Conflict(_("Voting on this motion has not opened yet."))
+    if standing.state != MotionState.OPEN:
+        return Conflict(_("Voting on this motion is closed."))
+    if standing.closes_at is not None and clock.now() >= standing.closes_at:
+        # The tick closes a due motion later (close_due_motions); until it has, the closing
+        # time alone shuts the vote (DESIGN §4).
+        return Conflict(
+            _(
+                "Voting on this motion closed at %(time)s.",
+                time=standing.closes_at.astimezone(clock.CHINA).strftime("%H:%M"),
+            )
+        )
+    if not standing.entitled:
+        return NotPermitted(_("You were not on the roster when the vote opened."))
+    if motion.requires_presence and not standing.checked_in:
+        return Conflict(_("Check in at the session before voting."))
+    return None
+
+
+class Standing(NamedTuple):
+    """Where a user stands on a motion, read under the motion's SHARE lock."""
+
+    state: str
+    closes_at: datetime | None
+    delegate_id: int | None
+    entitled: bool
+    checked_in: bool
+    items: int
+
+
+@cache
+def _standing_query() -> Select:
+    """The hot path of a congress vote, built once: the statement's shape never changes. The
+    motion comes as an object (the identity map's, if the request loaded it already) and its
+    state and closing time once more as columns, read under the lock whatever the object holds."""
+    items = (
+        select(func.count(MotionItem.id)).where(MotionItem.motion_id == Motion.id).scalar_subquery()
+    )
+    return (
+        select(
+            Motion,
+            Motion.state,
+            Motion.closes_at,
+            Delegate.id,
+            Entitlement.id,
+            Attendance.id,
+            items,
+        )
+        .join(CongressSession, CongressSession.id == Motion.session_id)
+        .outerjoin(
+            Delegate,
+            (Delegate.congress_id == CongressSession.congress_id)
+            & (Delegate.user_id == bindparam("user_id"))
+            & Delegate.active,
+        )
+        .outerjoin(
+            Entitlement,
+            (Entitlement.motion_id == Motion.id) & (Entitlement.delegate_id == Delegate.id),
+        )
+        .outerjoin(
+            Attendance,
+            (Attendance.session_id == Motion.session_id) & (Attendance.delegate_id == Delegate.id),
+        )
+        .where(Motion.id == bindparam("motion_id"))
+        .with_for_update(read=True, of=Motion)
+    )
+
+
+def motion_to_vote(motion_id: int, actor: User) -> Motion | None:
+    """The motion with the actor's standing on it, in one round trip under a SHARE lock on the
+    motion's row: its state, closing time and item count, the actor's delegate id in its
+    congress, and whether they are entitled and checked in. None when there is no such motion.
+
+    The lock is what makes a vote racing the close safe (see the module's docstring) and it is
+    held to the end of the transaction, so the standing is kept for the transaction: the API's
+    access check and the vote itself read it once."""
+    row = db.session.execute(
+        _standing_query(), {"motion_id": motion_id, "user_id": actor.id}
+    ).one_or_none()
+    if row is None:
+        return None
+    motion, state, closes_at, delegate_id, entitlement_id, attendance_id, items = row
+    transaction_cache(db.session)[("voter_standing", motion_id, actor.id)] = Standing(
+        state, closes_at, delegate_id, entitlement_id is not None, attendance_id is not None, items
+    )
+    return motion
+
+
+def voter_standing(motion: Motion, actor: User) -> Standing:
+    """The actor's standing on the motion (motion_to_vote), read once per transaction."""
+    key = ("voter_standing", motion.id, actor.id)
+    if key not in transaction_cache(db.session):
+        motion_to_vote(motion.id, actor)
+    return transaction_cache(db.session)[key]
+
+
+def participation_count(motion: Motion) -> int:
+    return db.session.scalar(
+        select(func.count(Participation.id)).where(Participation.motion_id == motion.id)
+    )
+
+
+# --- closing and the tally (计票) ---------------------------------------------------------------
+
+
+def close_voting(motion: Motion, actor: User | None, now: datetime | None = None):
+    """Close the vote, count it, seal the ballots, and send a draft's result to its
+    negotiation: every item passed → ratified, otherwise back to the talks."""
+    motion = _lock_motion(motion, share=False)
+    congress = motion.session.congress
+    _transition(motion, "close_voting", actor, congress.enterprise_id)
+    motion.closed_at = now or clock.now()
+    ballots = _reshuffle_ballots(motion)
+    participants = list(
+        db.session.scalars(
+            select(Participation.delegate_id).where(Participation.motion_id == motion.id)
+        )
+    )
+    result = workflow.tally(
+        ({int(n): a for n, a in b.answers.items()} for b in ballots),
+        [item.number for item in motion.items],
+        motion.entitled_count,
+        motion.present_count,
+        congress.enterprise.region.rule_profile,
+    )
+    motion.result = result.result
+    motion.tally = {
+        "voted": result.voted,
+        "items": {
+            str(i.number): {
+                "yes": i.yes,
+                "no": i.no,
+                "abstain": i.abstain,
+                "blank": i.blank,
+                "passed": i.passed,
+                "needed": i.needed,
+            }
+            for i in result.items
+        },
+    }
+    motion.seal = workflow.seal(
+        [
+            workflow.ballot_line(b.ballot_id, {int(n): a for n, a in b.answers.items()})
+            for b in ballots
+        ],
+        [workflow.participation_line(d) for d in participants],
+    )
+    db.session.flush()
+    record(
+        motion,
+        "sealed",
+        actor,
+        data={
+            "seal": motion.seal,
+            "ballots": len(ballots),
+            "participations": len(participants),
+            "result": result.result,
+            "failed_items": result.failed_items,
+            "tally": motion.tally,  # the published counts, covered by the chain (DESIGN §8)
+        },
+    )
+    if motion.negotiation is not None:
+        negotiation_operations.congress_result(motion.negotiation, result.failed_items)
+        if motion.negotiation.state == NegotiationState.RATIFIED:
+            contract_operations.create_contract(motion.negotiation, motion)
+    return result
+
+
+def _reshuffle_ballots(motion: Motion) -> list[Ballot]:
+    """Write the motion's ballots again, in a random order and under new random ids, and drop the
+    rows written while voting: nothing stored after the close — row order, SQLite's rowid,
+    PostgreSQL's ctid and xmin, an id seen during the vote — links a ballot to its voter's
+    participation (DESIGN §4). What this cannot hide is said in README's security model."""
+    db.session.flush()
+    table = Ballot.__table__
+    rows = [
+        dict(r._mapping)
+        for r in db.session.execute(select(table).where(table.c.motion_id == motion.id))
+    ]
+    random.SystemRandom().shuffle(rows)
+    db.session.execute(delete(table).where(table.c.motion_id == motion.id))
+    for row in rows:
+        row["ballot_id"] = new_ballot_id()
+    if rows:
+        db.session.execute(table.insert(), rows)
+    return list(db.session.scalars(select(Ballot).where(Ballot.motion_id == motion.id)))
+
+
+def seal_intact(motion: Motion) -> bool:
+    """Recompute the seal from the stored ballots and participations."""
+    ballots = db.session.scalars(select(Ballot).where(Ballot.motion_id == motion.id))
+    participants = db.session.scalars(
+        select(Participation.delegate_id).where(Participation.motion_id == motion.id)
+    )
+    return motion.seal == workflow.seal(
+        [
+            workflow.ballot_line(b.ballot_id, {int(n): a for n, a in b.answers.items()})
+            for b in ballots
+        ],
+        [workflow.participation_line(d) for d in participants],
+    )
+
+
+# --- the tick -----------------------------------------------------------------------------------
+
+
+def close_due_motions(now: datetime) -> int:
+    """Close every open motion whose closing time has come (the system closes it: actor None),
+    with its tally and seal, and send a draft's result to its negotiation. Flushes only.
+
+    A motion closed meanwhile by the secretary (the lock in `close_voting` reads it afresh) is
+    skipped, so a tick running beside a close, or twice, closes each motion once."""
+    due = list(
+        db.session.scalars(
+            select(Motion)
+            .where(
+                Motion.state == MotionState.OPEN,
+                Motion.closes_at.is_not(None),
+                Motion.closes_at <= now,
+            )
+            .order_by(Motion.id)
+        )
+    )
+    closed = 0
+    for motion in due:
+        # Each apart: one refused (closed meanwhile, or its draft's next step cannot be done
+        # yet) leaves the others to close.
+        if apart(lambda m=motion: close_voting(m, None, now=now), f"close motion {motion.id}"):
+            closed += 1
+    return closed

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from app.db import UTCDateTime, utcnow
 from app.extensions import db
 from workflows.contract import STATES
-from workflows.rules import SIDES
+from workflows.rules import SIDES, TERM_YEARS
 
 DECISIONS = ("approved", "deemed_approved", "objected")
 
@@ -41,7 +41,8 @@ class Contract(db.Model):
     __tablename__ = "contracts"
     __table_args__ = (
         CheckConstraint(_in("state", STATES), "state"),
-        CheckConstraint("term_years BETWEEN 1 AND 3", "term_years"),
+        # 集体合同规定 Art 38: a contract runs for 1 to 3 years.
+        CheckConstraint(f"term_years BETWEEN {TERM_YEARS[0]} AND {TERM_YEARS[-1]}", "term_years"),
         CheckConstraint(f"decision IS NULL OR {_in('decision', DECISIONS)}", "decision"),
         # One live contract per negotiation; a returned or void one may be followed by another.
         Index(

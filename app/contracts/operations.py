@@ -1,5 +1,6 @@
 """Everything that changes a contract: generating it, signing, filing, the review, taking effect,
-publication, renewal and expiry — and reading an uploaded copy back (verification).
+publication, renewal and expiry. What only reads one (the PDF's data, verification, the review
+queue) is in `app.contracts.util`.
 
 Each operation locks the contract's row (FOR UPDATE on PostgreSQL), checks who acts, fires the
 workflow trigger (409 with the reason), writes one audit event and queues notifications; the
@@ -11,33 +12,25 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import clock
 from app.audit.operations import record
 from app.auth import operations as auth_operations
-from app.auth.models import Membership, Role, User
-from app.contracts import pdf, signing, verification
-from app.contracts.access import (
-    chief_side,
-    renewal_data,
-    require,
-    reviewer_scope,
-    reviewers,
-    roles_of,
-)
+from app.auth.models import Role, User
+from app.contracts import pdf, signing
+from app.contracts.access import chief_side, renewal_data, require, reviewers, roles_of
 from app.contracts.models import (
     Contract,
     ContractPublication,
     ContractRevision,
     ContractSignature,
 )
+from app.contracts.util import SIDE_TITLES, chiefs, contract_data, parties, people
 from app.db import apart
 from app.deadlines import declare, due_params, set_deadline
 from app.errors import Conflict, InvalidInput, NotPermitted
@@ -54,7 +47,6 @@ from workflows.negotiation import State as NegotiationState
 
 log = logging.getLogger(__name__)
 
-SIDE_TITLES = {rules.UNION: "工会方首席代表", rules.EMPLOYER: "企业方首席代表"}
 # No 0/O or 1/I/L: the code is read off paper and typed in.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -64,36 +56,11 @@ def _verification_code() -> str:
     return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
 
 
-def verification_url(code: str) -> str:
-    return f"{current_app.config['SERVER_BASE_URL'].rstrip('/')}/verify/{code}"
-
-
 def _transition(
     contract: Contract, trigger: str, actor: User | None, data: dict | None = None, **guards
 ) -> None:
     """Check the actor's roles on the locked contract, fire the trigger, write its event."""
     transition(contract, WORKFLOW, trigger, actor, roles_of(actor, contract), data=data, **guards)
-
-
-def _people(contract: Contract, *roles: Role) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(Membership)
-            .where(
-                Membership.enterprise_id == contract.enterprise_id,
-                Membership.role.in_([r.value for r in roles]),
-                User.active.is_(True),
-            )
-            .distinct()
-        )
-    )
-
-
-def _chiefs(contract: Contract) -> list[User]:
-    negotiation = contract.negotiation
-    ids = [c.user_id for s in rules.SIDES if (c := negotiation.chief(s)) and c.user_id]
-    return [db.session.get(User, i) for i in ids]
 
 
 def _notify(users, kind: str, contract: Contract, **params) -> None:
@@ -108,90 +75,6 @@ def _notify(users, kind: str, contract: Contract, **params) -> None:
 
 
 # --- the generated contract ------------------------------------------------------------------
-
-
-def contract_data(contract: Contract) -> dict:
-    """The plain data the PDF template receives (app.contracts.pdf documents its shape)."""
-    negotiation, enterprise = contract.negotiation, contract.enterprise
-    grid = contract.grid
-    motion = contract.motion
-    with force_locale("zh"):
-        clauses = [
-            {"number": item.number, "title": item.title, "text": item.text}
-            for item in negotiation_operations.draft_items(negotiation)
-        ]
-    data = {
-        "title": "工资专项集体合同",
-        "enterprise": {
-            "name": enterprise.name,
-            "credit_code": enterprise.credit_code,
-            "address": enterprise.address or "",
-            "legal_representative": enterprise.legal_representative or "",
-            "industry": enterprise.industry or "",
-        },
-        "union": {
-            "name": f"{enterprise.name}工会委员会",
-            "chair": enterprise.union_chair.full_name if enterprise.union_chair else "",
-        },
-        "region": {"name": enterprise.region.name},
-        "term": {
-            "years": contract.term_years,
-            "start": contract.effective_on,
-            "end": contract.ends_on,
-        },
-        "grid": {
-            "round": grid.round.number if grid is not None and grid.round else None,
-            "rows": [
-                {
-                    "position": row.position,
-                    "grade": row.grade,
-                    "base_fen": row.base_fen,
-                    "allowance_fen": row.allowance_fen,
-                    "headcount": row.headcount,
-                }
-                for row in (grid.rows if grid is not None else [])
-            ],
-        },
-        "minimum_wage_fen": enterprise.region.minimum_wage_fen,
-        "clauses": clauses,
-        "negotiation": {"id": negotiation.id, "subject": negotiation.subject},
-        "signatories": {
-            side: {
-                "name": chief.name if (chief := negotiation.chief(side)) else "",
-                "title": SIDE_TITLES[side],
-            }
-            for side in rules.SIDES
-        },
-        "verification": {
-            "code": contract.verification_code,
-            "url": verification_url(contract.verification_code),
-        },
-        "generated_at": contract.created_at,
-    }
-    if motion is not None and motion.tally:
-        counts = motion.tally["items"]
-        session = motion.session
-        profile = enterprise.region.rule_profile
-        data["congress"] = {
-            "name": session.congress.name,
-            "session": session.title,
-            "voted_on": motion.closed_at.astimezone(clock.CHINA).date(),
-            "total_delegates": motion.entitled_count,
-            "present": motion.present_count,
-            "ballot_kind": motion.ballot_kind,
-            "votes_needed": rules.votes_needed(motion.entitled_count, profile),
-            "items": [
-                {
-                    "number": item.number,
-                    "title": item.title,
-                    "yes": counts[str(item.number)]["yes"],
-                    "no": counts[str(item.number)]["no"],
-                    "abstain": counts[str(item.number)]["abstain"],
-                }
-                for item in motion.items
-            ],
-        }
-    return data
 
 
 def _add_revision(contract: Contract, content: bytes) -> ContractRevision:
@@ -234,7 +117,7 @@ def create_contract(negotiation: Negotiation, motion=None) -> Contract:
         to_state=contract.state,
         data={"revision": 0, "sha256": revision.sha256, "negotiation_id": negotiation.id},
     )
-    _notify(_chiefs(contract), "contract_ready", contract)
+    _notify(chiefs(contract), "contract_ready", contract)
     return contract
 
 
@@ -328,16 +211,16 @@ def sign(
     if contract.state == State.SIGNED:
         today = clock.today()
         profile = contract.enterprise.region.rule_profile
-        set_deadline(contract, "filing_due", workflow.filing_deadline(today, profile))
+        set_deadline(contract, "filing_due", rules.filing_deadline(today, profile))
         db.session.flush()
         _notify(
-            _people(contract, Role.EMPLOYER_REP),
+            people(contract, Role.EMPLOYER_REP),
             "contract_signed",
             contract,
             **due_params(contract, "filing_due"),
         )
     else:
-        _notify([u for u in _chiefs(contract) if u.id != actor.id], "contract_to_sign", contract)
+        _notify([u for u in chiefs(contract) if u.id != actor.id], "contract_to_sign", contract)
     return signature
 
 
@@ -349,7 +232,7 @@ def void(contract: Contract, actor: User, reason: str) -> None:
     contract.void_reason = reason.strip()
     db.session.flush()
     negotiation_operations.renegotiate(contract.negotiation, data={"contract_id": contract.id})
-    _notify(_people(contract, Role.UNION_REP, Role.EMPLOYER_REP), "contract_void", contract)
+    _notify(parties(contract), "contract_void", contract)
 
 
 # --- filing and review (报送审查) ---------------------------------------------------------------
@@ -365,7 +248,7 @@ def file_contract(contract: Contract, actor: User, today: date | None = None) ->
     _transition(contract, "file", actor, data={"sha256": contract.latest.sha256})
     contract.filed_on = today
     contract.filed_by_id = actor.id
-    set_deadline(contract, "review_due", workflow.review_deadline(today, profile))
+    set_deadline(contract, "review_due", rules.review_deadline(today, profile))
     db.session.flush()
     _notify(reviewers(contract), "contract_filed", contract, **due_params(contract, "review_due"))
 
@@ -400,7 +283,7 @@ def object_to(contract: Contract, actor: User, opinion: str, today: date | None 
     db.session.flush()
     negotiation_operations.renegotiate(contract.negotiation, data={"contract_id": contract.id})
     _notify(
-        _people(contract, Role.UNION_REP, Role.EMPLOYER_REP),
+        parties(contract),
         "contract_returned",
         contract,
         opinion=contract.opinion,
@@ -412,16 +295,16 @@ def deem_approved(contract: Contract, today: date) -> None:
     contract = lock(contract)
     _transition(contract, "deem_approved", None, today=today, review_due=contract.review_due)
     contract.decision = "deemed_approved"
-    contract.decided_on = workflow.deemed_effective_on(contract.review_due)
+    contract.decided_on = rules.deemed_effective_on(contract.review_due)
     _take_effect(contract, contract.decided_on)
 
 
 def _take_effect(contract: Contract, effective_on: date) -> None:
     profile = contract.enterprise.region.rule_profile
-    term = workflow.term(effective_on, contract.term_years, profile)
+    term = rules.term(effective_on, contract.term_years, profile)
     contract.effective_on, contract.ends_on = term.starts_on, term.ends_on
     contract.renewal_opens_on = term.renewal_opens_on
-    set_deadline(contract, "publication_due", workflow.publication_deadline(effective_on, profile))
+    set_deadline(contract, "publication_due", rules.publication_deadline(effective_on, profile))
     db.session.flush()
     grid = contract.grid
     if grid is not None:
@@ -433,7 +316,7 @@ def _take_effect(contract: Contract, effective_on: date) -> None:
             note=f"工资专项集体合同 {contract.verification_code}",
         )
     _notify(
-        _people(contract, Role.UNION_REP, Role.EMPLOYER_REP),
+        parties(contract),
         "contract_effective",
         contract,
         effective_on=effective_on.isoformat(),
@@ -537,7 +420,7 @@ def tick(today: date, now: datetime) -> dict[str, int]:
     ):
         contract.filing_reminded_at = now
         _notify(
-            _people(contract, Role.EMPLOYER_REP),
+            people(contract, Role.EMPLOYER_REP),
             "filing_due",
             contract,
             **due_params(contract, "filing_due"),
@@ -550,7 +433,7 @@ def tick(today: date, now: datetime) -> dict[str, int]:
     ):
         contract.publication_reminded_at = now
         _notify(
-            _people(contract, Role.UNION_REP, Role.EMPLOYER_REP),
+            parties(contract),
             "publication_due",
             contract,
             **due_params(contract, "publication_due"),
@@ -563,7 +446,7 @@ def tick(today: date, now: datetime) -> dict[str, int]:
     ):
         contract.renewal_notified_at = now
         _notify(
-            _people(contract, Role.UNION_REP, Role.EMPLOYER_REP),
+            parties(contract),
             "renewal_open",
             contract,
             end=contract.ends_on.isoformat(),
@@ -582,126 +465,8 @@ def _expire(contract: Contract, today: date) -> None:
     contract.expired_on = today
 
 
-# --- verification (验证) -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Verified:
-    """What an uploaded copy is: its signatures as read, the contract and the stored revision
-    it is, and the verdict with its reasons in words, for the page and the API alike."""
-
-    report: verification.Report
-    contract: Contract | None
-    revision: ContractRevision | None  # the stored revision the file is exactly, if any
-    sha256: str
-    problems: list[str]
-
-    @property
-    def valid(self) -> bool:
-        return self.report.valid and not self.problems
-
-
-def verify_upload(content: bytes, expected: Contract | None = None) -> Verified:
-    """Judge an uploaded PDF. Valid means: signed, every signature intact and made with a
-    certificate of this deployment's CA, nothing changed after signing, and it is one of this
-    deployment's contracts (the one `expected` is, when it came from a code's page). The
-    contract is found by the generated text's hash (the first revision), or the whole file's.
-    Raises verification.NotAPdf for a file that is no readable PDF, verification.PdfRefused (a
-    NotAPdf) for one built to make the check endless, verification.VerificationBusy when no
-    worker is free."""
-    config = current_app.config
-    bounds = verification.Bounds(
-        timeout_seconds=config["VERIFY_TIMEOUT_SECONDS"],
-        memory_mb=config["VERIFY_MEMORY_MB"],
-        workers=config["VERIFY_WORKERS"],
-    )
-    report = verification.verify_contract_pdf(
-        content, auth_operations.signing_authority().cert_pem, bounds
-    )
-    digest = hashlib.sha256(content).hexdigest()
-    hashes = [h for h in (report.original_sha256, digest) if h]
-    contract = db.session.scalar(
-        select(Contract)
-        .join(ContractRevision)
-        .where(ContractRevision.sha256.in_(hashes))
-        .order_by(ContractRevision.number)
-        .limit(1)
-    )
-    revision = None
-    if contract is not None:
-        revision = next((r for r in contract.revisions if r.sha256 == digest), None)
-    return Verified(report, contract, revision, digest, _problems(report, contract, expected))
-
-
-def _problems(report, contract: Contract | None, expected: Contract | None) -> list[str]:
-    problems: list[str] = []
-    if not report.signatures:
-        problems.append(_("The document carries no signature."))
-    for signature in report.signatures:
-        if not signature.intact:
-            problems.append(
-                _(
-                    "The signature of %(signer)s does not match the document: the signed "
-                    "content was altered.",
-                    signer=_signer(signature),
-                )
-            )
-        if not signature.trusted:
-            problems.append(
-                _(
-                    "The signature of %(signer)s was not made with a certificate issued by this "
-                    "deployment's certificate authority.",
-                    signer=_signer(signature),
-                )
-            )
-    if report.modified_after_signing:
-        problems.append(_("The document was changed after it was signed."))
-    if contract is None:
-        problems.append(_("No contract of this deployment matches this document."))
-    elif expected is not None and contract.id != expected.id:
-        problems.append(
-            _(
-                "This document is not the contract with the code %(code)s.",
-                code=expected.verification_code,
-            )
-        )
-    return problems
-
-
-def _signer(signature) -> str:
-    who = signature.signer_name or _("an unknown signer")
-    if signature.side is None:
-        return who
-    return _("%(name)s (%(side)s side)", name=who, side=_(rules.SIDE_LABELS[signature.side]))
-
-
-def contract_by_code(code: str) -> Contract | None:
-    """The contract with this verification code, typed with or without its hyphens."""
-    raw = "".join(ch for ch in code.upper() if ch.isalnum())
-    normal = "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
-    return db.session.scalar(select(Contract).where(Contract.verification_code == normal))
-
-
-# --- reading -----------------------------------------------------------------------------------
-
-
-def review_queue(officer: User) -> list[Contract]:
-    """Contracts filed in the officer's region and awaiting a decision, the most urgent first;
-    the federation sees every region's."""
-    query = (
-        select(Contract)
-        .where(Contract.state == State.FILED, reviewer_scope(officer))
-        .order_by(Contract.review_due)
-    )
-    return list(db.session.scalars(query))
-
-
 # --- deadlines counted again when a provisional year's schedule arrives (app.deadlines) -------
-
-
-def _parties(contract: Contract) -> list[User]:
-    return _people(contract, Role.UNION_REP, Role.EMPLOYER_REP)
-
+# Declared with the operations: a recount that moves one tells the people concerned (`_notify`).
 
 declare(
     Contract,
@@ -709,7 +474,7 @@ declare(
     label=N_("File with the labour administration"),
     running=lambda c: c.state == State.SIGNED,
     subject=lambda c: c,
-    people=_parties,
+    people=parties,
     notify=_notify,
     flag="filing_reminded_at",
     fires_on_the_day=True,
@@ -720,7 +485,7 @@ declare(
     label=N_("The labour administration's review ends"),
     running=lambda c: c.state == State.FILED,
     subject=lambda c: c,
-    people=lambda c: list(dict.fromkeys(_parties(c) + reviewers(c))),
+    people=lambda c: list(dict.fromkeys(parties(c) + reviewers(c))),
     notify=_notify,
 )
 declare(
@@ -729,7 +494,7 @@ declare(
     label=N_("Publish the contract to all staff"),
     running=lambda c: c.state == State.EFFECTIVE,
     subject=lambda c: c,
-    people=_parties,
+    people=parties,
     notify=_notify,
     flag="publication_reminded_at",
     fires_on_the_day=True,

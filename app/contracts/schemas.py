@@ -15,9 +15,9 @@ from flask_smorest.fields import Upload
 from marshmallow import validate
 
 from app.congress.schemas import NegotiationStateSchema
-from app.contracts import operations as ops
 from app.contracts.access import allowed_actions
 from app.contracts.models import DECISIONS
+from app.contracts.util import verification_url
 from app.negotiations.schemas import ComputedSchema, GradeRowSchema
 from app.schemas import Text
 from workflows import contract as workflow
@@ -221,7 +221,7 @@ class ContractSchema(ContractSummarySchema):
     computed = {
         **ContractSummarySchema.computed,
         "steps": steps,
-        "verification_url": lambda c: ops.verification_url(c.verification_code),
+        "verification_url": lambda c: verification_url(c.verification_code),
         "grid": _grid_rows,
         "allowed_actions": lambda c: allowed_actions(c, current_user),
     }

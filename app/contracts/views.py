@@ -21,6 +21,7 @@ from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from app import clock
 from app.audit.operations import history
 from app.contracts import operations as ops
+from app.contracts import util
 from app.contracts.access import (
     allowed_actions,
     chief_side,
@@ -34,11 +35,10 @@ from app.contracts.access import (
 from app.contracts.forms import ObjectionForm, PublicationForm, SignForm, VerifyForm, VoidForm
 from app.contracts.models import Contract, ContractRevision
 from app.contracts.verification import NotAPdf, PdfRefused, VerificationBusy
-from app.deadlines import due_text
+from app.deadlines import Countdown, countdown, due_day, due_text
 from app.errors import Conflict, InvalidInput, NotPermitted, translate
 from app.extensions import limiter
 from app.forms import show_errors
-from app.negotiations.operations import Deadline
 from app.stepper import stepper
 from workflows import contract as workflow
 from workflows import rules
@@ -83,52 +83,19 @@ def _render(template: str, status: int = 200, **context):
 # --- the contract page ---------------------------------------------------------------------------
 
 
-def deadlines(contract: Contract, today: date) -> list[Deadline]:
+def deadlines(contract: Contract, today: date) -> list[Countdown]:
     """The deadlines running now, with the days left (negative when overdue)."""
-    running: list[tuple[str, date | None, str, bool]] = []
-    if contract.state == State.SIGNED:
-        running.append(
-            (
-                _("File with the labour administration"),
-                contract.filing_due,
-                "试行办法 Art 21; 集体合同规定 Art 42",
-                contract.filing_due_provisional,
-            )
-        )
-    if contract.state == State.FILED:
-        running.append(
-            (
-                _("The labour administration's review ends"),
-                contract.review_due,
-                "集体合同规定 Art 45–47",
-                contract.review_due_provisional,
-            )
-        )
-    if contract.state == State.EFFECTIVE:
-        running.append(
-            (
-                _("Publish the contract to all staff"),
-                contract.publication_due,
-                "试行办法 Art 23; 集体合同规定 Art 48",
-                contract.publication_due_provisional,
-            )
-        )
-    if contract.state in workflow.IN_FORCE:
-        if contract.renewal_negotiation_id is None and contract.renewal_opens_on > today:
-            running.append(
-                (
-                    _("Renewal may be asked for from"),
-                    contract.renewal_opens_on,
-                    "集体合同规定 Art 38",
-                    False,
-                )
-            )
-        running.append((_("The term ends"), contract.ends_on, "集体合同规定 Art 38", False))
-    return [
-        Deadline(label, due, days_left(today, due), article, provisional)
-        for label, due, article, provisional in running
-        if due is not None
-    ]
+    running = rules.contract_deadlines(
+        contract.state,
+        today,
+        filing_due=due_day(contract, "filing_due"),
+        review_due=due_day(contract, "review_due"),
+        publication_due=due_day(contract, "publication_due"),
+        renewal_opens_on=contract.renewal_opens_on,
+        ends_on=contract.ends_on,
+        renewal_started=contract.renewal_negotiation_id is not None,
+    )
+    return countdown(running, today)
 
 
 def _publication_form(contract: Contract, **kwargs) -> PublicationForm:
@@ -396,7 +363,7 @@ def sign(contract_id: int):
 @login_required
 def reviews():
     today = clock.today()
-    queue = [(c, days_left(today, c.review_due)) for c in ops.review_queue(current_user)]
+    queue = [(c, days_left(today, c.review_due)) for c in util.review_queue(current_user)]
     return _render("contracts/reviews.html", queue=queue)
 
 
@@ -444,7 +411,7 @@ def _verify(code_contract: Contract | None):
         form.file.errors = [_("The file is empty.")]
         return _render_verify(form, 422, code_contract)
     try:
-        result = ops.verify_upload(content, code_contract)
+        result = util.verify_upload(content, code_contract)
     except PdfRefused as error:
         form.file.errors = [error.message]
         return _render_verify(form, 422, code_contract)
@@ -471,7 +438,7 @@ def verify():
 @bp.route("/verify/<code>", methods=["GET", "POST"])
 @limiter.limit(_verify_limit, methods=["POST"])
 def verify_code(code: str):
-    contract = ops.contract_by_code(code)
+    contract = util.contract_by_code(code)
     if contract is None:
         raise NotFound(_("No contract has the verification code %(code)s.", code=code))
     return _verify(contract)
@@ -489,5 +456,5 @@ def upload_too_large(exc: RequestEntityTooLarge):
     form.file.errors = [_too_large_message()]
     code_contract = None
     if request.view_args and "code" in request.view_args:
-        code_contract = ops.contract_by_code(request.view_args["code"])
+        code_contract = util.contract_by_code(request.view_args["code"])
     return _render_verify(form, 413, code_contract)

@@ -41,6 +41,7 @@ from app.tick import run_tick
 from tests.conftest import PASSWORD
 from tests.contracts.conftest import NOW
 from workflows import contract as workflow
+from workflows import rules
 from workflows.calendar import is_working_day
 from workflows.errors import CalendarNotCovered, WorkflowError
 from workflows.rules import CALENDAR_DAYS, SIDES, WORKING_DAYS
@@ -398,7 +399,7 @@ def test_random_actions_never_put_a_contract_in_effect_without_signatures_and_re
                 assert row.decision == "deemed_approved"
                 assert row.decided_on == row.review_due + timedelta(days=1)
                 assert self.deemed_on is not None and self.deemed_on > row.review_due
-            term = workflow.term(
+            term = rules.term(
                 row.effective_on, row.term_years, contract.enterprise.region.rule_profile
             )
             assert (row.ends_on, row.renewal_opens_on) == (term.ends_on, term.renewal_opens_on)

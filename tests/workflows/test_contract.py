@@ -28,18 +28,22 @@ from workflows.contract import (
     TERMINAL,
     TRANSITIONS,
     WORKFLOW,
+    fire,
+    machine,
+)
+from workflows.diagram import mermaid
+from workflows.errors import TransitionNotAllowed
+from workflows.rules import (
+    SIDES,
+    WORKING_DAYS,
+    RuleProfile,
     Term,
     deemed_effective_on,
     filing_deadline,
-    fire,
-    machine,
     publication_deadline,
     review_deadline,
     term,
 )
-from workflows.diagram import mermaid
-from workflows.errors import TransitionNotAllowed
-from workflows.rules import SIDES, WORKING_DAYS, RuleProfile
 
 ROLES_FOR = {trigger: WORKFLOW.roles_for_action[trigger] for trigger in WORKFLOW.triggers}
 allowed_triggers = WORKFLOW.allowed_triggers

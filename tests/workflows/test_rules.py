@@ -1,4 +1,5 @@
-"""The legal rules: representatives (集体合同规定 Art 19-24, 33), deadlines, congress arithmetic.
+"""The legal rules: representatives (集体合同规定 Art 19-24, 33), deadlines and the lists of those
+running, the term, congress arithmetic.
 
 Deadlines are worked out by hand from the State Council's 2026 schedule (国务院办公厅通知), as
 chinese_calendar also has it:
@@ -11,17 +12,27 @@ from datetime import date
 
 import pytest
 
+from workflows.contract import State as ContractState
+from workflows.messages import Message
+from workflows.negotiation import State as NegotiationState
 from workflows.rules import (
+    TERM_YEARS,
     WORKING_DAYS,
+    Deadline,
+    DueDay,
     Representative,
     RuleProfile,
+    Vacancy,
+    contract_deadlines,
     dispute_deadline,
     item_passes,
+    negotiation_deadlines,
     quorum_needed,
     quorum_reached,
     refill_deadline,
     representative_problems,
     response_deadline,
+    term_problem,
     votes_needed,
 )
 
@@ -221,6 +232,182 @@ def test_dispute_deadline(extension_days, expected):
 def test_dispute_extension_beyond_the_profile_is_refused(extension_days):
     with pytest.raises(ValueError, match="an extension is 0 to 15 days"):
         dispute_deadline(date(2026, 9, 1), NATIONAL, extension_days)
+
+
+@pytest.mark.parametrize("years", [1, 2, 3])
+def test_a_term_of_one_to_three_years_is_lawful(years):
+    assert years in TERM_YEARS
+    assert term_problem(years) is None
+
+
+@pytest.mark.parametrize("years", [0, 4, -1])
+def test_a_term_outside_one_to_three_years_is_refused_in_words(years):
+    assert years not in TERM_YEARS
+    assert str(term_problem(years)) == "The term is 1, 2 or 3 years (集体合同规定 Art 38)."
+
+
+# The deadlines running now, as the pages list them
+
+RESPONSE_DUE = DueDay(date(2026, 6, 22))
+DISPUTE_DUE = DueDay(date(2026, 7, 23), provisional=True)
+RESUME_ON = date(2026, 6, 20)
+SEAT = Vacancy("孙工会", DueDay(date(2026, 6, 16)))
+
+RESPONSE = ("Written response due", date(2026, 6, 22), "集体合同规定 Art 32", False)
+REFILL = ("Refill the seat of 孙工会", date(2026, 6, 16), "集体合同规定 Art 31", False)
+DISPUTE = ("Dispute coordination ends", date(2026, 7, 23), "集体合同规定 Art 52", True)
+RESUME = ("Talks resume", RESUME_ON, "集体合同规定 Art 35", False)
+
+
+def listed(deadlines: list[Deadline]) -> list[tuple]:
+    return [(str(d.label), d.due, d.article, d.provisional) for d in deadlines]
+
+
+def negotiation_in(state, **changes) -> list[tuple]:
+    data = {
+        "responded": False,
+        "response_due": RESPONSE_DUE,
+        "vacancies": [SEAT],
+        "dispute_due": DISPUTE_DUE,
+        "resume_on": RESUME_ON,
+    }
+    return listed(negotiation_deadlines(state, **(data | changes)))
+
+
+NEGOTIATION_DEADLINES = {
+    NegotiationState.DRAFT: [],
+    NegotiationState.REQUESTED: [RESPONSE],
+    NegotiationState.PREPARING: [REFILL],
+    NegotiationState.NEGOTIATING: [REFILL],
+    NegotiationState.SUSPENDED: [REFILL, RESUME],
+    NegotiationState.IN_DISPUTE: [REFILL, DISPUTE],
+    NegotiationState.AGREED: [],
+    NegotiationState.IN_CONGRESS: [],
+    NegotiationState.RATIFIED: [],
+    NegotiationState.ABANDONED: [],
+}
+
+
+def test_the_response_deadline_stops_with_the_response():
+    assert negotiation_in(NegotiationState.REQUESTED, responded=True) == []
+
+
+def test_a_refilled_seat_has_no_deadline_and_the_others_keep_their_order():
+    seats = [
+        Vacancy("周经理", DueDay(date(2026, 6, 18), provisional=True)),
+        replace(SEAT, refilled=True),
+        Vacancy("李工会", DueDay(date(2026, 6, 17))),
+    ]
+    assert negotiation_in(NegotiationState.NEGOTIATING, vacancies=seats) == [
+        ("Refill the seat of 周经理", date(2026, 6, 18), "集体合同规定 Art 31", True),
+        ("Refill the seat of 李工会", date(2026, 6, 17), "集体合同规定 Art 31", False),
+    ]
+
+
+def test_a_refill_deadline_names_the_seat_as_a_parameter():
+    (refill,) = negotiation_deadlines(
+        NegotiationState.PREPARING,
+        responded=True,
+        response_due=RESPONSE_DUE,
+        vacancies=[SEAT],
+        dispute_due=DueDay(None),
+        resume_on=None,
+    )
+    assert refill.label == Message("Refill the seat of %(name)s", {"name": "孙工会"})
+
+
+def test_a_deadline_without_a_day_is_left_out():
+    assert negotiation_in(NegotiationState.IN_DISPUTE, vacancies=[], dispute_due=DueDay(None)) == []
+    assert negotiation_in(NegotiationState.SUSPENDED, vacancies=[], resume_on=None) == []
+    provisional = DueDay(date(2026, 6, 22), provisional=True)
+    assert negotiation_in(NegotiationState.REQUESTED, response_due=provisional) == [
+        (*RESPONSE[:3], True)
+    ]
+
+
+CONTRACT_TODAY = date(2026, 10, 9)
+RENEWAL_OPENS_ON = date(2028, 6, 30)
+
+FILING = (
+    "File with the labour administration",
+    date(2026, 7, 8),
+    "试行办法 Art 21; 集体合同规定 Art 42",
+    False,
+)
+REVIEW = (
+    "The labour administration's review ends",
+    date(2026, 7, 23),
+    "集体合同规定 Art 45–47",
+    True,
+)
+PUBLICATION = (
+    "Publish the contract to all staff",
+    date(2026, 8, 5),
+    "试行办法 Art 23; 集体合同规定 Art 48",
+    False,
+)
+RENEWAL = ("Renewal may be asked for from", RENEWAL_OPENS_ON, "集体合同规定 Art 38", False)
+TERM_ENDS = ("The term ends", date(2028, 9, 30), "集体合同规定 Art 38", False)
+
+
+def contract_in(state, today=CONTRACT_TODAY, **changes) -> list[tuple]:
+    data = {
+        "filing_due": DueDay(date(2026, 7, 8)),
+        "review_due": DueDay(date(2026, 7, 23), provisional=True),
+        "publication_due": DueDay(date(2026, 8, 5)),
+        "renewal_opens_on": RENEWAL_OPENS_ON,
+        "ends_on": date(2028, 9, 30),
+        "renewal_started": False,
+    }
+    return listed(contract_deadlines(state, today, **(data | changes)))
+
+
+CONTRACT_DEADLINES = {
+    ContractState.DRAFTED: [],
+    ContractState.SIGNING: [],
+    ContractState.SIGNED: [FILING],
+    ContractState.FILED: [REVIEW],
+    ContractState.EFFECTIVE: [PUBLICATION, RENEWAL, TERM_ENDS],
+    ContractState.PUBLISHED: [RENEWAL, TERM_ENDS],
+    ContractState.EXPIRED: [],
+    ContractState.RETURNED: [],
+    ContractState.VOID: [],
+}
+
+
+@pytest.mark.parametrize(
+    ("listed_in", "state", "expected"),
+    [
+        pytest.param(listed_in, state, table[state], id=f"{listed_in.__name__}-{state}")
+        for listed_in, states, table in (
+            (negotiation_in, NegotiationState, NEGOTIATION_DEADLINES),
+            (contract_in, ContractState, CONTRACT_DEADLINES),
+        )
+        for state in states
+    ],
+)
+def test_each_state_lists_the_deadlines_that_run_in_it(listed_in, state, expected):
+    assert listed_in(state) == expected
+
+
+@pytest.mark.parametrize(
+    ("today", "shown"),
+    [
+        (date(2028, 6, 29), [RENEWAL, TERM_ENDS]),
+        (RENEWAL_OPENS_ON, [TERM_ENDS]),  # the window is open: the page offers to renew instead
+        (date(2028, 7, 1), [TERM_ENDS]),
+    ],
+)
+def test_the_renewal_day_is_listed_until_it_comes(today, shown):
+    assert contract_in(ContractState.PUBLISHED, today) == shown
+
+
+def test_a_renewal_under_way_leaves_only_the_end_of_the_term():
+    assert contract_in(ContractState.PUBLISHED, renewal_started=True) == [TERM_ENDS]
+
+
+def test_a_contract_deadline_without_a_day_is_left_out():
+    assert contract_in(ContractState.SIGNED, filing_due=DueDay(None)) == []
 
 
 @pytest.mark.parametrize(

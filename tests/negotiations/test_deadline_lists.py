@@ -1,0 +1,91 @@
+"""`rules.negotiation_deadlines` lists what the negotiation page lists today
+(`operations.deadlines`), stage by stage, in both languages — so that the page can be built on
+it (issue 13)."""
+
+from dataclasses import astuple
+from datetime import date
+
+import pytest
+from flask_babel import force_locale
+
+from app.deadlines import countdown, due_day
+from app.negotiations import operations as ops
+from tests.negotiations.conftest import TODAY
+from workflows import rules
+
+LATER = date(2026, 6, 25)  # after the response is due: the countdown runs negative
+
+
+def from_the_rules(negotiation, today: date) -> list[tuple]:
+    running = rules.negotiation_deadlines(
+        negotiation.state,
+        responded=negotiation.responded_on is not None,
+        response_due=due_day(negotiation, "response_due"),
+        vacancies=[
+            rules.Vacancy(rep.name, due_day(rep, "refill_due"), rep.refilled_by_id is not None)
+            for rep in negotiation.representatives
+            if rep.vacated_on is not None
+        ],
+        dispute_due=due_day(negotiation, "dispute_due"),
+        resume_on=negotiation.resume_on,
+    )
+    return [astuple(d) for d in countdown(running, today)]
+
+
+def from_the_page(negotiation, today: date) -> list[tuple]:
+    return [astuple(d) for d in ops.deadlines(negotiation, today)]
+
+
+def assert_same_lists(negotiation) -> None:
+    for locale in ("en", "zh"):
+        with force_locale(locale):
+            for today in (TODAY, LATER):
+                assert from_the_rules(negotiation, today) == from_the_page(negotiation, today)
+
+
+@pytest.mark.parametrize("provisional", [False, True])
+def test_a_request_lists_its_response_until_it_is_answered(walk, world, provisional):
+    n = walk.requested()
+    n.response_due_provisional = provisional
+    assert len(from_the_page(n, TODAY)) == 1
+    assert_same_lists(n)
+    ops.refuse_request(n, world.employer_chief, "经营困难", today=TODAY)
+    assert from_the_page(n, TODAY) == []
+    assert_same_lists(n)
+
+
+def test_a_vacant_seat_is_listed_until_it_is_refilled(walk, world):
+    n = walk.negotiating()
+    for rep in n.active_representatives("union")[1:]:
+        ops.vacate_representative(rep, world.union_chief, today=TODAY)
+    assert len(from_the_page(n, TODAY)) == 2
+    assert_same_lists(n)
+    ops.appoint_representative(
+        n, world.union_chief, side="union", user=world.delegates[1], today=TODAY
+    )
+    assert len(from_the_page(n, TODAY)) == 1
+    assert_same_lists(n)
+
+
+def test_a_dispute_lists_its_end(walk, world):
+    n = walk.requested()
+    ops.escalate(n, world.union_chief, today=date(2026, 6, 23))
+    assert len(from_the_page(n, TODAY)) == 1
+    assert_same_lists(n)
+
+
+def test_suspended_talks_list_the_day_they_resume_beside_a_vacant_seat(walk, world):
+    n = walk.negotiating()
+    ops.vacate_representative(
+        n.active_representatives("employer")[2], world.employer_chief, today=TODAY
+    )
+    ops.propose_suspension(n, world.union_chief, date(2026, 6, 20), today=TODAY)
+    ops.confirm_suspension(n, world.employer_chief, today=TODAY)
+    assert len(from_the_page(n, TODAY)) == 2
+    assert_same_lists(n)
+
+
+def test_agreed_talks_list_nothing(walk):
+    n = walk.agreed()
+    assert from_the_page(n, TODAY) == []
+    assert_same_lists(n)
