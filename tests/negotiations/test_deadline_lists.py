@@ -10,7 +10,7 @@ from flask_babel import force_locale
 
 from app.deadlines import countdown, due_day
 from app.negotiations import operations as ops
-from tests.negotiations.conftest import TODAY
+from tests.fixtures.negotiations import TODAY
 from workflows import rules
 
 LATER = date(2026, 6, 25)  # after the response is due: the countdown runs negative
