@@ -14,9 +14,11 @@ from app.congress import operations as congress_ops
 from app.congress.models import Congress, CongressSession, Delegate, Motion
 from app.demo import DEMO_PASSWORD, ENTERPRISES, REGIONS, demo_logins, seed_demo
 from app.negotiations import operations as negotiations
-from app.negotiations.models import Negotiation, Representative, Round, WageGrid
+from app.negotiations.models import Negotiation, Representative, Round
 from app.notifications.models import Notification
 from app.orgs.models import Enterprise, Region, WageGuideline
+from app.wage_grids.models import WageGrid
+from app.wage_grids.queries import current_grid
 from workflows.credit_code import credit_code_problem
 from workflows.rules import DEFAULT_GRADES, grid_problems
 
@@ -118,7 +120,7 @@ def test_every_enterprise_has_a_plausible_eight_grade_grid_in_force(db_session):
     seed_demo()
     for spec in ENTERPRISES:
         enterprise = _enterprise(db_session, spec.prefix)
-        rows = negotiations.current_grid(enterprise).grade_rows
+        rows = current_grid(enterprise).grade_rows
         assert [r.grade for r in rows] == DEFAULT_GRADES
         assert grid_problems(rows, enterprise.region.minimum_wage_fen) == []
         totals = [r.total_fen for r in rows]

@@ -25,11 +25,10 @@ from app.negotiations.access import (
     get_representative_or_404,
     get_round_or_404,
     require_enterprise_side,
-    require_grid_keeper,
     require_role,
     visible_negotiations_query,
 )
-from app.negotiations.models import Negotiation, WageGrid
+from app.negotiations.models import Negotiation
 from app.negotiations.schemas import (
     AbandonSchema,
     AcceptProposalSchema,
@@ -56,6 +55,10 @@ from app.negotiations.schemas import (
     SuspensionSchema,
 )
 from app.orgs.access import get_enterprise_or_404, get_enterprise_work_or_404
+from app.wage_grids import operations as wage_grids
+from app.wage_grids.access import require_grid_keeper
+from app.wage_grids.models import WageGrid
+from app.wage_grids.queries import current_grid
 from workflows import rules
 
 blp = Blueprint(
@@ -502,7 +505,7 @@ def _current_column(grid: WageGrid) -> ops.Column:
 @blp.response(200, GridSchema)
 def get_current_grid(enterprise):
     """The wage grid in force with its costing (the baseline of every proposal)."""
-    grid = ops.current_grid(enterprise)
+    grid = current_grid(enterprise)
     if grid is None:
         abort(404, message=_("No wage grid in force has been recorded for this enterprise."))
     return _current_column(grid)
@@ -515,5 +518,7 @@ def get_current_grid(enterprise):
 @blp.response(200, GridSchema)
 def set_current_grid(data, enterprise):
     """Record the grid in force, with today's headcount per grade (employer side or federation)."""
-    grid = ops.set_current_grid(enterprise, current_user, _grade_rows(data["rows"]), data["note"])
+    grid = wage_grids.set_current_grid(
+        enterprise, current_user, _grade_rows(data["rows"]), data["note"]
+    )
     return _current_column(grid)

@@ -8,9 +8,10 @@ from sqlalchemy import Select, select
 from app.auth.models import GlobalRole, Role, User
 from app.errors import NotPermitted
 from app.extensions import db
-from app.negotiations.models import DraftItem, Negotiation, Representative, Round, WageGrid
+from app.negotiations.models import DraftItem, Negotiation, Representative, Round
 from app.orgs.access import reviewed_by, work_visible
 from app.rulebook import check, check_role
+from app.wage_grids.models import WageGrid
 from workflows import rules
 from workflows.negotiation import WORKFLOW
 
@@ -103,14 +104,6 @@ def require_enterprise_side(user: User, enterprise) -> None:
         raise NotPermitted(
             _("Only a union or employer representative of the enterprise may open a negotiation.")
         )
-
-
-def require_grid_keeper(user: User | None, enterprise) -> None:
-    """The employer side (or the federation) records the wage grid in force; the system may."""
-    if user is not None and not (
-        user.is_federation_admin or user.has_role(enterprise.id, Role.EMPLOYER_REP)
-    ):
-        raise NotPermitted(_("The employer side records the wage grid in force."))
 
 
 def coordinators(negotiation: Negotiation) -> list[User]:

@@ -16,31 +16,31 @@ from app import clock
 from app.audit.operations import record
 from app.auth.models import Membership, Role, User
 from app.deadlines import declare, due_params, set_deadline
-from app.errors import Conflict, InvalidInput, NotPermitted, translate
+from app.errors import Conflict, InvalidInput, NotPermitted
 from app.extensions import db
 from app.negotiations.access import (
     SIDE_ROLE,
     coordinators,
     enterprise_sides,
     require,
-    require_grid_keeper,
     roles_of,
     sides_of,
 )
-from app.negotiations.models import (
-    DraftItem,
-    Negotiation,
-    Representative,
-    Round,
-    WageGrid,
-    WageGridRow,
-)
+from app.negotiations.models import DraftItem, Negotiation, Representative, Round
 from app.notifications.operations import notify
 from app.rulebook import lock, transition
+from app.wage_grids.models import WageGrid
+from app.wage_grids.operations import add_grid
+from app.wage_grids.queries import changed_cells, current_grid, guideline_band
 from workflows import rules
 from workflows.calendar import days_left
 from workflows.messages import N_
 from workflows.negotiation import OPEN, WORKFLOW, State
+
+# isort: split
+# Read through this module by app/contracts, whose own split (issue 13) imports it from
+# `app.wage_grids`; then this line goes.
+from app.wage_grids.operations import set_current_grid  # noqa: F401
 
 # --- who is acting ---------------------------------------------------------------------------
 
@@ -517,64 +517,7 @@ def confirm_minutes(round_: Round, actor: User) -> None:
     record(negotiation, "minutes_confirmed", actor, data={"round": round_.number, "side": side})
 
 
-# --- wage grids (能级工资表) ----------------------------------------------------------------
-
-
-def current_grid(enterprise) -> WageGrid | None:
-    """The grid in force: the newest one not proposed in a negotiation."""
-    return db.session.scalar(
-        select(WageGrid)
-        .where(
-            WageGrid.enterprise_id == enterprise.id,
-            WageGrid.round_id.is_(None),
-            WageGrid.negotiation_id.is_(None),
-        )
-        .order_by(WageGrid.id.desc())
-        .limit(1)
-    )
-
-
-def _check_grid(rows: list[rules.GradeRow], minimum_wage_fen: int) -> None:
-    problems = rules.grid_problems(rows, minimum_wage_fen)
-    if problems:
-        details: dict[str, list[str]] = {}
-        for problem in problems:
-            key = "rows" if problem.row is None else f"rows.{problem.row}.{problem.field}"
-            details.setdefault(key, []).append(translate(problem.message))
-        first = next(iter(details.values()))[0]
-        error = InvalidInput("rows", first)
-        error.details = details
-        raise error
-
-
-def _grid(enterprise, rows: list[rules.GradeRow], actor, **values) -> WageGrid:
-    _check_grid(rows, enterprise.region.minimum_wage_fen)
-    grid = WageGrid(
-        enterprise_id=enterprise.id, created_by_id=actor.id if actor else None, **values
-    )
-    grid.rows = [
-        WageGridRow(
-            position=i,
-            grade=r.grade.strip(),
-            base_fen=r.base_fen,
-            allowance_fen=r.allowance_fen,
-            headcount=r.headcount,
-        )
-        for i, r in enumerate(rows, start=1)
-    ]
-    db.session.add(grid)
-    db.session.flush()
-    return grid
-
-
-def set_current_grid(
-    enterprise, actor: User | None, rows: list[rules.GradeRow], note: str = ""
-) -> WageGrid:
-    """Record the grid in force, with today's headcount per grade (the costing baseline)."""
-    require_grid_keeper(actor, enterprise)
-    grid = _grid(enterprise, rows, actor, note=note)
-    record(enterprise, "current_grid_set", actor, data={"grid_id": grid.id})
-    return grid
+# --- wage-grid proposals (能级工资表) ---------------------------------------------------------
 
 
 def submit_proposal(
@@ -596,7 +539,7 @@ def submit_proposal(
         raise Conflict(_("Round %(n)d is over; propose in the latest round.", n=round_.number))
     try:
         with db.session.begin_nested():
-            grid = _grid(
+            grid = add_grid(
                 negotiation.enterprise,
                 rows,
                 actor,
@@ -632,10 +575,7 @@ class Column:
 
 def _band(negotiation: Negotiation) -> rules.GuidelineBand | None:
     year = (negotiation.requested_on or clock.today()).year
-    guideline = negotiation.enterprise.region.guideline_for(year)
-    if guideline is None:
-        return None
-    return rules.GuidelineBand(guideline.lower_bp, guideline.base_bp, guideline.upper_bp)
+    return guideline_band(negotiation.enterprise, year)
 
 
 def costing(negotiation: Negotiation, grid: WageGrid) -> rules.Costing:
@@ -666,23 +606,10 @@ def comparison(negotiation: Negotiation) -> list[Column]:
                     label,
                     grid,
                     rules.cost_grid(grid.grade_rows, base, band),
-                    _changes(grid, current),
+                    changed_cells(grid, current),
                 )
             )
     return columns
-
-
-def _changes(grid: WageGrid, current: WageGrid | None) -> frozenset:
-    if current is None:
-        return frozenset()
-    before = {r.grade: r for r in current.rows}
-    changed = set()
-    for row in grid.rows:
-        old = before.get(row.grade)
-        for field in ("base_fen", "allowance_fen", "headcount"):
-            if old is None or getattr(old, field) != getattr(row, field):
-                changed.add((row.position, field))
-    return frozenset(changed)
 
 
 # --- clauses, acceptance and agreement --------------------------------------------------------

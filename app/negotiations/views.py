@@ -60,6 +60,7 @@ from app.negotiations.models import Negotiation, Round
 from app.orgs.access import get_enterprise_or_404
 from app.orgs.models import Enterprise
 from app.stepper import stepper
+from app.wage_grids.queries import current_grid
 from workflows import negotiation as workflow
 from workflows import rules
 from workflows.negotiation import WORKFLOW, State
@@ -619,7 +620,7 @@ def confirm_minutes(round_id: int):
 def _ladder(negotiation: Negotiation, side: str) -> tuple[list[str], list[rules.GradeRow]]:
     """The enterprise's grade ladder (the current grid's grades, else the default eight) and the
     figures a new proposal starts from: the side's latest proposal, else the current grid."""
-    current = ops.current_grid(negotiation.enterprise)
+    current = current_grid(negotiation.enterprise)
     grades = [r.grade for r in current.rows] if current else list(rules.DEFAULT_GRADES)
     own = [g for g in negotiation.proposals if g.side == side]
     start = own[-1] if own else current
@@ -688,7 +689,7 @@ def propose(round_id: int):
             return redirect(url_for("negotiations.show_round", round_id=round_.id))
     elif request.method == "POST":
         summary = _summary(form, grades, None)
-    current = ops.current_grid(negotiation.enterprise)
+    current = current_grid(negotiation.enterprise)
     return _render(
         "negotiations/proposal_form.html",
         422 if request.method == "POST" else 200,

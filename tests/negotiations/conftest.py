@@ -9,6 +9,7 @@ import pytest
 from app.extensions import db
 from app.negotiations import operations as ops
 from app.orgs import operations as org_operations
+from app.wage_grids.operations import set_current_grid
 from workflows.rules import DEFAULT_GRADES, GradeRow
 
 # Monday 2026-06-01: no holiday near; the 20-day response is due on Sunday 21 June → Monday 22.
@@ -64,7 +65,7 @@ def world(make, db_session):
     ]
     outsider = make.user("outsider", roles=["union_rep"], enterprise=make.enterprise())
     org_operations.update_enterprise(enterprise, None, union_chair=union[0])
-    ops.set_current_grid(enterprise, None, grid_rows())
+    set_current_grid(enterprise, None, grid_rows())
     db.session.commit()
     return NegotiationWorld(enterprise, union, employer, secretary, delegates, outsider)
 
