@@ -19,6 +19,7 @@ from app.auth.models import User
 from app.errors import InvalidInput
 from app.extensions import db
 from app.negotiations import operations as ops
+from app.negotiations import queries
 from app.negotiations.access import (
     get_item_or_404,
     get_negotiation_or_404,
@@ -448,7 +449,7 @@ def submit_proposal(data, round_):
     grid = ops.submit_proposal(
         round_, current_user, _grade_rows(data["rows"]), data["note"], side=data["side"]
     )
-    return next(c for c in ops.comparison(round_.negotiation) if c.grid.id == grid.id)
+    return next(c for c in queries.comparison(round_.negotiation) if c.grid.id == grid.id)
 
 
 # --- the draft's items (草案条款) --------------------------------------------------------------
@@ -492,11 +493,11 @@ def remove_item(item):
 @blp.response(200, GridSchema(many=True))
 def comparison(negotiation):
     """The current grid and every proposal of every round side by side, costed, changes marked."""
-    return ops.comparison(negotiation)
+    return queries.comparison(negotiation)
 
 
-def _current_column(grid: WageGrid) -> ops.Column:
-    return ops.Column(_("Current grid"), grid, rules.cost_grid(grid.grade_rows), frozenset())
+def _current_column(grid: WageGrid) -> queries.Column:
+    return queries.Column(_("Current grid"), grid, rules.cost_grid(grid.grade_rows), frozenset())
 
 
 @blp.get("/enterprises/<int:enterprise_id>/grid")

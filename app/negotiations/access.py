@@ -67,6 +67,25 @@ def sides_of(user: User, negotiation: Negotiation) -> set[str]:
     return {side for side, role in SIDE_ROLE.items() if role in roles}
 
 
+def acting_side(user: User, negotiation: Negotiation, side: str | None = None) -> str:
+    """The side `user` acts for here; `side` chooses when they sit on both (never in practice)."""
+    sides = sides_of(user, negotiation)
+    if side is not None:
+        if side not in sides:
+            raise NotPermitted(
+                _(
+                    "You do not act for the %(side)s side.",
+                    side=_(rules.SIDE_LABELS.get(side, side)),
+                )
+            )
+        return side
+    if len(sides) != 1:
+        raise NotPermitted(
+            _("Only a union or employer representative of the enterprise may do this.")
+        )
+    return next(iter(sides))
+
+
 def roles_of(user: User | None, negotiation: Negotiation) -> set[str]:
     """The workflow roles of `user` on this negotiation: "union", "employer", "requester",
     "responder", "union_chief", "employer_chief", "recorder", "coordinator", "secretary"; the

@@ -14,7 +14,7 @@ from marshmallow import validate
 
 from app.db import INTEGER_MAX
 from app.errors import translate
-from app.negotiations import operations as ops
+from app.negotiations import queries
 from app.negotiations.access import allowed_triggers
 from app.schemas import Text
 from workflows import rules
@@ -385,7 +385,7 @@ class NegotiationSummarySchema(ComputedSchema):
 
     computed = {
         "state_label": lambda n: _(STATE_LABELS[n.state]),
-        "response_overdue": ops.is_response_overdue,
+        "response_overdue": queries.is_response_overdue,
     }
 
 
@@ -456,7 +456,7 @@ class NegotiationSchema(NegotiationSummarySchema):
         **NegotiationSummarySchema.computed,
         "recorder": _recorder,
         "acceptances": _acceptances,
-        "deadlines": ops.deadlines,
+        "deadlines": queries.deadlines,
         "allowed_actions": lambda n: allowed_triggers(n, current_user),
-        "draft_items": ops.draft_items,
+        "draft_items": queries.draft_items,
     }

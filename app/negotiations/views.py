@@ -3,7 +3,7 @@ and minutes, wage-grid proposals and their comparison, the draft, and the overvi
 
 Each view loads with the access check (404 when not visible), refuses anyone who takes no part
 in what it does (403) before reading a form, calls one operation and redirects. What a user may
-do now comes from the machine (`operations.allowed_actions`); a refused action propagates as a
+do now comes from the machine (`access.allowed_triggers`); a refused action propagates as a
 409 (or 403) page with the reason.
 """
 
@@ -26,7 +26,9 @@ from app.errors import InvalidInput, NotPermitted, translate
 from app.extensions import db
 from app.forms import show_errors
 from app.negotiations import operations as ops
+from app.negotiations import queries
 from app.negotiations.access import (
+    acting_side,
     allowed_triggers,
     get_item_or_404,
     get_negotiation_or_404,
@@ -128,7 +130,7 @@ def index():
         state = ""
     listed = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
     today = clock.today()
-    overdue = {n.id for n in listed.items if ops.is_response_overdue(n, today)}
+    overdue = {n.id for n in listed.items if queries.is_response_overdue(n, today)}
     return _render(
         "negotiations/index.html",
         negotiations=listed,
@@ -235,7 +237,7 @@ def _render_show(negotiation: Negotiation, status: int = 200, **forms):
         **forms,
     }
     events = history(negotiation)
-    columns = ops.comparison(negotiation)
+    columns = queries.comparison(negotiation)
     my_sides = sides_of(current_user, negotiation)
     return _render(
         "negotiations/show.html",
@@ -247,11 +249,11 @@ def _render_show(negotiation: Negotiation, status: int = 200, **forms):
         steps=stepper(
             workflow.STEPS, negotiation.state, [e.to_state for e in events], resumes=True
         ),
-        deadlines=ops.deadlines(negotiation),
-        response_overdue=ops.is_response_overdue(negotiation),
-        problems=[translate(p) for p in ops.representative_problems(negotiation)],
+        deadlines=queries.deadlines(negotiation),
+        response_overdue=queries.is_response_overdue(negotiation),
+        problems=[translate(p) for p in queries.representative_problems(negotiation)],
         appointing=WORKFLOW.is_open("appoint", negotiation.state),
-        items=ops.draft_items(negotiation),
+        items=queries.draft_items(negotiation),
         columns=_latest_columns(columns),
         acceptances=_acceptances(negotiation, columns),
         history=events,
@@ -442,7 +444,7 @@ def _render_representatives(negotiation: Negotiation, form, recorder_form, statu
         enterprise=negotiation.enterprise,
         form=form,
         recorder_form=recorder_form,
-        problems=[translate(p) for p in ops.representative_problems(negotiation)],
+        problems=[translate(p) for p in queries.representative_problems(negotiation)],
         appointing=WORKFLOW.is_open("appoint", negotiation.state),
         my_sides=sides_of(current_user, negotiation),
         may=_may(negotiation),
@@ -563,7 +565,7 @@ def schedule_round(negotiation_id: int):
 
 def _render_round(round_: Round, minutes_form=None, status: int = 200):
     negotiation = round_.negotiation
-    columns = {c.grid.id: c for c in ops.comparison(negotiation)}
+    columns = {c.grid.id: c for c in queries.comparison(negotiation)}
     return _render(
         "negotiations/round.html",
         status,
@@ -666,7 +668,7 @@ def propose(round_id: int):
     round_ = get_round_or_404(round_id, current_user)
     negotiation = round_.negotiation
     require_role(negotiation, current_user, "propose")
-    side = ops.acting_side(current_user, negotiation)
+    side = acting_side(current_user, negotiation)
     grades, start = _ladder(negotiation, side)
     if request.method == "GET":
         form = ProposalForm(data=grid_data(start))
@@ -731,7 +733,7 @@ def accept_proposal(grid_id: int):
 @login_required
 def comparison(negotiation_id: int):
     negotiation = get_negotiation_or_404(negotiation_id, current_user)
-    columns = ops.comparison(negotiation)
+    columns = queries.comparison(negotiation)
     grades: list[str] = []
     for column in columns:
         grades += [r.grade for r in column.grid.rows if r.grade not in grades]
@@ -760,7 +762,7 @@ def _render_draft(
         item.id: ItemForm(prefix=f"item{item.id}", formdata=None, obj=item)
         for item in negotiation.items
     } | (item_forms or {})
-    items = ops.draft_items(negotiation)
+    items = queries.draft_items(negotiation)
     return _render(
         "negotiations/draft.html",
         status,
