@@ -25,9 +25,12 @@ from app.congress import operations as congress_ops
 from app.congress.models import Congress, CongressSession, Delegate
 from app.extensions import db
 from app.negotiations import operations as negotiations
-from app.negotiations.models import Negotiation, Round, WageGrid
+from app.negotiations.models import Negotiation, Round
 from app.orgs.models import Enterprise
 from app.orgs.operations import create_enterprise, create_region, set_guideline, update_enterprise
+from app.wage_grids import operations as wage_grids
+from app.wage_grids.models import WageGrid
+from app.wage_grids.queries import current_grid
 from workflows.credit_code import check_character
 from workflows.rules import DEFAULT_GRADES, GradeRow
 
@@ -454,7 +457,7 @@ def _round(
     round_ = negotiations.schedule_round(
         negotiation, chair, _at(held_on, 14, 30), f"{spec.short}行政楼三楼会议室"
     )
-    current = negotiations.current_grid(negotiation.enterprise).grade_rows
+    current = current_grid(negotiation.enterprise).grade_rows
     union = negotiations.submit_proposal(
         round_, chair, _raised(current, union_bp), note=f"各能级工资标准上调{_percent(union_bp)}"
     )
@@ -625,7 +628,7 @@ def seed_demo() -> bool:
             spec, regions[spec.region], names, shared_hash, admin
         )
     for spec in ENTERPRISES:
-        negotiations.set_current_grid(
+        wage_grids.set_current_grid(
             enterprises[spec.prefix],
             _person(spec, "employer-chief"),
             current_rows(spec),

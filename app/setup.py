@@ -73,7 +73,16 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
 
-    from app import audit, auth, congress, contracts, negotiations, notifications, orgs  # noqa: F401
+    from app import (  # noqa: F401
+        audit,
+        auth,
+        congress,
+        contracts,
+        negotiations,
+        notifications,
+        orgs,
+        wage_grids,
+    )
     from app.api import init_api
     from app.auth.views import admin_bp as admin_users_bp
     from app.auth.views import bp as auth_bp

@@ -23,8 +23,9 @@ subject, state, enterprise, region, requested on, response due. Then:
    (`GET /static/css/accord.css`) on the same server;
 3. each gunicorn worker's RSS (VmRSS) right after the start and after the load.
 
-The page shows 50 negotiations a page (`PER_PAGE` in app/negotiations/views.py) and a count of
-all of them; the first page is the one measured, as the API's first page (its default size).
+The page shows 50 negotiations a page (`PER_PAGE` in app/negotiations/views/overview.py) and a
+count of all of them; the first page is the one measured, as the API's first page (its default
+size).
 Target (issue 6): p95 < 150 ms; as many queries per request at 10,000 as at 1,000. Written to
 benchmarks/results-negotiations-list.txt; `measure` and `summary` serve benchmarks/run_all.py.
 """

@@ -52,7 +52,7 @@ from harness import (  # noqa: E402
     temporary_database,
 )
 
-from app.negotiations.views import PER_PAGE  # noqa: E402
+from app.negotiations.views.overview import PER_PAGE  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results.md"
 PARTS = ("ballots", "list", "contracts")

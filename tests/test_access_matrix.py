@@ -260,6 +260,7 @@ def _negotiation_in_talks(make, enterprise) -> dict:
 
     from app.negotiations import operations as ops
     from app.orgs import operations as org_operations
+    from app.wage_grids.operations import set_current_grid
     from tests.fixtures.negotiations import grid_rows
 
     day = date(2026, 6, 1)
@@ -271,7 +272,7 @@ def _negotiation_in_talks(make, enterprise) -> dict:
     }
     union_chief = sides["union"][0]
     org_operations.update_enterprise(enterprise, None, union_chair=union_chief)
-    ops.set_current_grid(enterprise, None, grid_rows())
+    set_current_grid(enterprise, None, grid_rows())
     n = ops.open_negotiation(
         enterprise, union_chief, subject="能级工资", term_years=1, topics="工资标准"
     )

@@ -14,9 +14,12 @@ from app.congress import operations as congress_ops
 from app.congress.models import Congress, CongressSession, Delegate, Motion
 from app.demo import DEMO_PASSWORD, ENTERPRISES, REGIONS, demo_logins, seed_demo
 from app.negotiations import operations as negotiations
-from app.negotiations.models import Negotiation, Representative, Round, WageGrid
+from app.negotiations import queries
+from app.negotiations.models import Negotiation, Representative, Round
 from app.notifications.models import Notification
 from app.orgs.models import Enterprise, Region, WageGuideline
+from app.wage_grids.models import WageGrid
+from app.wage_grids.queries import current_grid
 from workflows.credit_code import credit_code_problem
 from workflows.rules import DEFAULT_GRADES, grid_problems
 
@@ -118,7 +121,7 @@ def test_every_enterprise_has_a_plausible_eight_grade_grid_in_force(db_session):
     seed_demo()
     for spec in ENTERPRISES:
         enterprise = _enterprise(db_session, spec.prefix)
-        rows = negotiations.current_grid(enterprise).grade_rows
+        rows = current_grid(enterprise).grade_rows
         assert [r.grade for r in rows] == DEFAULT_GRADES
         assert grid_problems(rows, enterprise.region.minimum_wage_fen) == []
         totals = [r.total_fen for r in rows]
@@ -130,7 +133,7 @@ def test_yonggu_is_negotiating_with_a_minuted_round_of_two_proposals(db_session)
     seed_demo()
     n = _negotiation(db_session, "yg")
     assert n.state == "negotiating"
-    assert negotiations.representative_problems(n) == []
+    assert queries.representative_problems(n) == []
     for side in ("union", "employer"):
         assert len(n.active_representatives(side)) == 3
     assert n.chief("union").user == n.enterprise.union_chair
@@ -146,7 +149,7 @@ def test_changjiang_awaits_the_employers_answer_within_its_deadline(db_session):
     n = _negotiation(db_session, "cj")
     assert n.state == "requested" and n.initiator_side == "union"
     assert n.responded_on is None and n.response_due > SEEDED_ON
-    assert not negotiations.is_response_overdue(n)
+    assert not queries.is_response_overdue(n)
 
 
 def test_kangyuan_is_agreed_on_one_grid_both_sides_accepted(db_session):
@@ -189,7 +192,7 @@ def test_kangyuan_has_a_session_in_the_coming_days_with_the_draft_as_a_secret_mo
     [motion] = session.motions
     assert motion.negotiation_id == n.id and motion.state == "draft"
     assert motion.ballot_kind == "secret" and motion.requires_presence
-    assert [i.title for i in motion.items] == [i.title for i in negotiations.draft_items(n)]
+    assert [i.title for i in motion.items] == [i.title for i in queries.draft_items(n)]
     # A demo delegate can check in with the session's code once the secretary opens it.
     secretary = authenticate("ky-secretary", DEMO_PASSWORD)
     delegate = authenticate("ky-delegate-01", DEMO_PASSWORD)

@@ -19,17 +19,17 @@ from app.auth.models import User
 from app.errors import InvalidInput
 from app.extensions import db
 from app.negotiations import operations as ops
+from app.negotiations import queries
 from app.negotiations.access import (
     get_item_or_404,
     get_negotiation_or_404,
     get_representative_or_404,
     get_round_or_404,
     require_enterprise_side,
-    require_grid_keeper,
     require_role,
     visible_negotiations_query,
 )
-from app.negotiations.models import Negotiation, WageGrid
+from app.negotiations.models import Negotiation
 from app.negotiations.schemas import (
     AbandonSchema,
     AcceptProposalSchema,
@@ -56,6 +56,10 @@ from app.negotiations.schemas import (
     SuspensionSchema,
 )
 from app.orgs.access import get_enterprise_or_404, get_enterprise_work_or_404
+from app.wage_grids import operations as wage_grids
+from app.wage_grids.access import require_grid_keeper
+from app.wage_grids.models import WageGrid
+from app.wage_grids.queries import current_grid
 from workflows import rules
 
 blp = Blueprint(
@@ -445,7 +449,7 @@ def submit_proposal(data, round_):
     grid = ops.submit_proposal(
         round_, current_user, _grade_rows(data["rows"]), data["note"], side=data["side"]
     )
-    return next(c for c in ops.comparison(round_.negotiation) if c.grid.id == grid.id)
+    return next(c for c in queries.comparison(round_.negotiation) if c.grid.id == grid.id)
 
 
 # --- the draft's items (草案条款) --------------------------------------------------------------
@@ -489,11 +493,11 @@ def remove_item(item):
 @blp.response(200, GridSchema(many=True))
 def comparison(negotiation):
     """The current grid and every proposal of every round side by side, costed, changes marked."""
-    return ops.comparison(negotiation)
+    return queries.comparison(negotiation)
 
 
-def _current_column(grid: WageGrid) -> ops.Column:
-    return ops.Column(_("Current grid"), grid, rules.cost_grid(grid.grade_rows), frozenset())
+def _current_column(grid: WageGrid) -> queries.Column:
+    return queries.Column(_("Current grid"), grid, rules.cost_grid(grid.grade_rows), frozenset())
 
 
 @blp.get("/enterprises/<int:enterprise_id>/grid")
@@ -502,7 +506,7 @@ def _current_column(grid: WageGrid) -> ops.Column:
 @blp.response(200, GridSchema)
 def get_current_grid(enterprise):
     """The wage grid in force with its costing (the baseline of every proposal)."""
-    grid = ops.current_grid(enterprise)
+    grid = current_grid(enterprise)
     if grid is None:
         abort(404, message=_("No wage grid in force has been recorded for this enterprise."))
     return _current_column(grid)
@@ -515,5 +519,7 @@ def get_current_grid(enterprise):
 @blp.response(200, GridSchema)
 def set_current_grid(data, enterprise):
     """Record the grid in force, with today's headcount per grade (employer side or federation)."""
-    grid = ops.set_current_grid(enterprise, current_user, _grade_rows(data["rows"]), data["note"])
+    grid = wage_grids.set_current_grid(
+        enterprise, current_user, _grade_rows(data["rows"]), data["note"]
+    )
     return _current_column(grid)

@@ -39,6 +39,7 @@ from app.db import apart, insert_unless_present, transaction_cache, utcnow
 from app.errors import AccordError, Conflict, InvalidInput, NotPermitted, translate
 from app.extensions import db
 from app.negotiations import operations as negotiation_operations
+from app.negotiations.queries import draft_items
 from app.rulebook import check, transition
 from workflows import congress as workflow
 from workflows import rules
@@ -569,7 +570,7 @@ def submit_draft(
     if session.congress.enterprise_id != negotiation.enterprise_id:
         raise InvalidInput("session_id", _("That session belongs to another enterprise."))
     negotiation_operations.submit_to_congress(negotiation, actor)
-    items = [(item.title, item.text) for item in negotiation_operations.draft_items(negotiation)]
+    items = [(item.title, item.text) for item in draft_items(negotiation)]
     return create_motion(
         session,
         actor,

@@ -39,6 +39,7 @@ from app.negotiations import operations as negotiation_operations
 from app.negotiations.models import Negotiation
 from app.notifications.operations import notify
 from app.rulebook import lock, transition
+from app.wage_grids.operations import set_current_grid
 from workflows import contract as workflow
 from workflows import rules
 from workflows.contract import WORKFLOW, State
@@ -309,7 +310,7 @@ def _take_effect(contract: Contract, effective_on: date) -> None:
     grid = contract.grid
     if grid is not None:
         # The contract's grid is now the grid in force: the next negotiation compares with it.
-        negotiation_operations.set_current_grid(
+        set_current_grid(
             contract.enterprise,
             None,
             [rules.GradeRow(r.grade, r.base_fen, r.allowance_fen, r.headcount) for r in grid.rows],

@@ -20,7 +20,7 @@ from app.contracts import verification
 from app.contracts.access import reviewer_scope
 from app.contracts.models import Contract, ContractRevision
 from app.extensions import db
-from app.negotiations import operations as negotiation_operations
+from app.negotiations.queries import draft_items
 from workflows import rules
 from workflows.contract import State
 
@@ -73,7 +73,7 @@ def contract_data(contract: Contract) -> dict:
     with force_locale("zh"):
         clauses = [
             {"number": item.number, "title": item.title, "text": item.text}
-            for item in negotiation_operations.draft_items(negotiation)
+            for item in draft_items(negotiation)
         ]
     data = {
         "title": "工资专项集体合同",

@@ -1,3 +1,4 @@
-"""Negotiations: the written request, representatives, wage grids, rounds and the draft."""
+"""Negotiations: the written request, representatives, rounds with their wage-grid proposals and
+the draft."""
 
 from app.negotiations import models  # noqa: F401

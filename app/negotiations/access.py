@@ -8,9 +8,10 @@ from sqlalchemy import Select, select
 from app.auth.models import GlobalRole, Role, User
 from app.errors import NotPermitted
 from app.extensions import db
-from app.negotiations.models import DraftItem, Negotiation, Representative, Round, WageGrid
+from app.negotiations.models import DraftItem, Negotiation, Representative, Round
 from app.orgs.access import reviewed_by, work_visible
 from app.rulebook import check, check_role
+from app.wage_grids.models import WageGrid
 from workflows import rules
 from workflows.negotiation import WORKFLOW
 
@@ -66,6 +67,25 @@ def sides_of(user: User, negotiation: Negotiation) -> set[str]:
     return {side for side, role in SIDE_ROLE.items() if role in roles}
 
 
+def acting_side(user: User, negotiation: Negotiation, side: str | None = None) -> str:
+    """The side `user` acts for here; `side` chooses when they sit on both (never in practice)."""
+    sides = sides_of(user, negotiation)
+    if side is not None:
+        if side not in sides:
+            raise NotPermitted(
+                _(
+                    "You do not act for the %(side)s side.",
+                    side=_(rules.SIDE_LABELS.get(side, side)),
+                )
+            )
+        return side
+    if len(sides) != 1:
+        raise NotPermitted(
+            _("Only a union or employer representative of the enterprise may do this.")
+        )
+    return next(iter(sides))
+
+
 def roles_of(user: User | None, negotiation: Negotiation) -> set[str]:
     """The workflow roles of `user` on this negotiation: "union", "employer", "requester",
     "responder", "union_chief", "employer_chief", "recorder", "coordinator", "secretary"; the
@@ -103,14 +123,6 @@ def require_enterprise_side(user: User, enterprise) -> None:
         raise NotPermitted(
             _("Only a union or employer representative of the enterprise may open a negotiation.")
         )
-
-
-def require_grid_keeper(user: User | None, enterprise) -> None:
-    """The employer side (or the federation) records the wage grid in force; the system may."""
-    if user is not None and not (
-        user.is_federation_admin or user.has_role(enterprise.id, Role.EMPLOYER_REP)
-    ):
-        raise NotPermitted(_("The employer side records the wage grid in force."))
 
 
 def coordinators(negotiation: Negotiation) -> list[User]:

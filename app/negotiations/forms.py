@@ -32,7 +32,7 @@ from wtforms.validators import (
 from app.clock import CHINA
 from app.forms import choices
 from app.orgs.forms import yuan_to_fen
-from workflows.rules import SIDE_LABELS, GradeRow
+from workflows.rules import SIDE_LABELS, TERM_YEARS, GradeRow
 
 # The browser's datetime-local value; entered in China's time, stored in UTC.
 LOCAL_MINUTES = "%Y-%m-%dT%H:%M"
@@ -42,7 +42,7 @@ MOST_YUAN = Decimal(1_000_000)
 
 def term_choices():
     # 集体合同规定 Art 38: a term of 1 to 3 years.
-    return choices((n, lazy_ngettext("%(num)d year", "%(num)d years", n)) for n in (1, 2, 3))
+    return choices((n, lazy_ngettext("%(num)d year", "%(num)d years", n)) for n in TERM_YEARS)
 
 
 def in_utc(value: datetime | None) -> datetime | None:

@@ -1,5 +1,6 @@
-"""Negotiation (集体协商) with its representatives (协商代表), wage grids (能级工资表),
-rounds (协商会议) and the draft's numbered items (协议草案条款)."""
+"""Negotiation (集体协商) with its representatives (协商代表), rounds (协商会议) and the draft's
+numbered items (协议草案条款). The wage grids (能级工资表) proposed in its rounds are
+`app.wage_grids`."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import UTCDateTime, utcnow
 from app.extensions import db
+from app.wage_grids.models import WageGrid
 from workflows import rules
 from workflows.negotiation import STATES, State
 
@@ -41,7 +43,9 @@ class Negotiation(db.Model):
         CheckConstraint(_states_check("state"), "state"),
         CheckConstraint("initiator_side IN ('union', 'employer')", "initiator_side"),
         # 集体合同规定 Art 38: a contract runs for 1 to 3 years.
-        CheckConstraint("term_years BETWEEN 1 AND 3", "term_years"),
+        CheckConstraint(
+            f"term_years BETWEEN {rules.TERM_YEARS[0]} AND {rules.TERM_YEARS[-1]}", "term_years"
+        ),
         CheckConstraint("pay_day IS NULL OR pay_day BETWEEN 1 AND 31", "pay_day"),
         Index("ix_negotiations_enterprise_state", "enterprise_id", "state"),
     )
@@ -240,72 +244,6 @@ class Representative(db.Model):
 
     negotiation: Mapped[Negotiation] = relationship(back_populates="representatives")
     user = relationship("User")
-
-
-class WageGrid(db.Model):
-    """A wage grid (能级工资表): the enterprise's current one, or a side's proposal in a round."""
-
-    __tablename__ = "wage_grids"
-    __table_args__ = (
-        CheckConstraint("side IS NULL OR side IN ('union', 'employer')", "side"),
-        CheckConstraint("(round_id IS NULL) = (side IS NULL)", "proposal_has_side"),
-        # One proposal per side per round.
-        UniqueConstraint("round_id", "side"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
-    negotiation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("negotiations.id", ondelete="CASCADE"), index=True
-    )
-    round_id: Mapped[int | None] = mapped_column(
-        ForeignKey("negotiation_rounds.id", ondelete="CASCADE")
-    )
-    side: Mapped[str | None] = mapped_column(String(8))
-    note: Mapped[str] = mapped_column(Text, default="")
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    rows: Mapped[list[WageGridRow]] = relationship(
-        back_populates="grid",
-        order_by="WageGridRow.position",
-        cascade="all, delete-orphan",
-        lazy="selectin",
-    )
-    negotiation = relationship(
-        "Negotiation", back_populates="proposals", foreign_keys=[negotiation_id]
-    )
-    round = relationship("Round", back_populates="proposals")
-    created_by = relationship("User")
-
-    @property
-    def grade_rows(self) -> list[rules.GradeRow]:
-        return [
-            rules.GradeRow(r.grade, r.base_fen, r.allowance_fen, r.headcount) for r in self.rows
-        ]
-
-
-class WageGridRow(db.Model):
-    """One skill grade of a grid: base wage and skill allowance in fen a month, and headcount."""
-
-    __tablename__ = "wage_grid_rows"
-    __table_args__ = (
-        UniqueConstraint("grid_id", "position"),
-        UniqueConstraint("grid_id", "grade"),
-        CheckConstraint(
-            "base_fen >= 0 AND allowance_fen >= 0 AND headcount >= 0", "amounts_not_negative"
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    grid_id: Mapped[int] = mapped_column(ForeignKey("wage_grids.id", ondelete="CASCADE"))
-    position: Mapped[int]
-    grade: Mapped[str] = mapped_column(String(32))
-    base_fen: Mapped[int]
-    allowance_fen: Mapped[int]
-    headcount: Mapped[int]
-
-    grid: Mapped[WageGrid] = relationship(back_populates="rows")
 
 
 class Round(db.Model):

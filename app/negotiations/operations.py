@@ -1,15 +1,18 @@
 """Everything that changes a negotiation: each function checks who acts, fires the workflow,
-writes one audit event, queues notifications and flushes. The request commits."""
+writes one audit event, queues notifications and flushes. The request commits. What a page or
+the API reads without changing anything is in `queries`; the wage grids are `app.wage_grids`.
+
+The hooks the workers' congress and the contracts call come last."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
@@ -20,48 +23,29 @@ from app.errors import Conflict, InvalidInput, NotPermitted, translate
 from app.extensions import db
 from app.negotiations.access import (
     SIDE_ROLE,
+    acting_side,
     coordinators,
     enterprise_sides,
     require,
-    require_grid_keeper,
     roles_of,
-    sides_of,
 )
-from app.negotiations.models import (
-    DraftItem,
-    Negotiation,
-    Representative,
-    Round,
-    WageGrid,
-    WageGridRow,
+from app.negotiations.models import DraftItem, Negotiation, Representative, Round
+from app.negotiations.queries import (
+    dispute_running,
+    is_response_overdue,
+    refill_running,
+    representative_problems,
+    response_running,
 )
 from app.notifications.operations import notify
 from app.rulebook import lock, transition
+from app.wage_grids.models import WageGrid
+from app.wage_grids.operations import add_grid
 from workflows import rules
-from workflows.calendar import days_left
 from workflows.messages import N_
 from workflows.negotiation import OPEN, WORKFLOW, State
 
 # --- who is acting ---------------------------------------------------------------------------
-
-
-def acting_side(user: User, negotiation: Negotiation, side: str | None = None) -> str:
-    """The side `user` acts for here; `side` chooses when they sit on both (never in practice)."""
-    sides = sides_of(user, negotiation)
-    if side is not None:
-        if side not in sides:
-            raise NotPermitted(
-                _(
-                    "You do not act for the %(side)s side.",
-                    side=_(rules.SIDE_LABELS.get(side, side)),
-                )
-            )
-        return side
-    if len(sides) != 1:
-        raise NotPermitted(
-            _("Only a union or employer representative of the enterprise may do this.")
-        )
-    return next(iter(sides))
 
 
 def _transition(
@@ -114,9 +98,8 @@ def _notify(users, kind: str, negotiation: Negotiation, **params) -> None:
 def _check_request(subject: str, term_years: int, topics: str) -> None:
     if not subject.strip():
         raise InvalidInput("subject", _("The subject of the negotiation is required."))
-    if term_years not in (1, 2, 3):
-        # 集体合同规定 Art 38
-        raise InvalidInput("term_years", _("The term is 1, 2 or 3 years (集体合同规定 Art 38)."))
+    if problem := rules.term_problem(term_years):
+        raise InvalidInput("term_years", translate(problem))
     if not topics.strip():
         raise InvalidInput("topics", _("Name at least one topic to negotiate."))
 
@@ -232,10 +215,6 @@ def refuse_request(
     )
 
 
-def is_response_overdue(negotiation: Negotiation, today: date | None = None) -> bool:
-    return negotiation.response_overdue(today or clock.today())
-
-
 def escalate(negotiation: Negotiation, actor: User, today: date | None = None) -> None:
     """Ask for dispute coordination (争议协调处理, 集体合同规定 Art 49-52)."""
     today = today or clock.today()
@@ -265,25 +244,6 @@ def withdraw(negotiation: Negotiation, actor: User) -> None:
 
 
 # --- representatives (协商代表, 集体合同规定 Art 19-24, 31, 33) -----------------------------
-
-
-def representative_problems(negotiation: Negotiation):
-    enterprise = negotiation.enterprise
-    reps = [
-        rules.Representative(
-            person_id=r.user_id if r.user_id is not None else -r.id,
-            name=r.name,
-            side=r.side,
-            is_chief=r.is_chief,
-            is_outside_expert=r.is_outside_expert,
-            is_union_chair=r.user_id is not None and r.user_id == enterprise.union_chair_id,
-            is_legal_representative=bool(enterprise.legal_representative)
-            and r.name == enterprise.legal_representative,
-            delegated_in_writing=r.delegated_in_writing,
-        )
-        for r in negotiation.active_representatives()
-    ]
-    return rules.representative_problems(reps, negotiation.recorder_user_id)
 
 
 def appoint_representative(
@@ -517,64 +477,7 @@ def confirm_minutes(round_: Round, actor: User) -> None:
     record(negotiation, "minutes_confirmed", actor, data={"round": round_.number, "side": side})
 
 
-# --- wage grids (能级工资表) ----------------------------------------------------------------
-
-
-def current_grid(enterprise) -> WageGrid | None:
-    """The grid in force: the newest one not proposed in a negotiation."""
-    return db.session.scalar(
-        select(WageGrid)
-        .where(
-            WageGrid.enterprise_id == enterprise.id,
-            WageGrid.round_id.is_(None),
-            WageGrid.negotiation_id.is_(None),
-        )
-        .order_by(WageGrid.id.desc())
-        .limit(1)
-    )
-
-
-def _check_grid(rows: list[rules.GradeRow], minimum_wage_fen: int) -> None:
-    problems = rules.grid_problems(rows, minimum_wage_fen)
-    if problems:
-        details: dict[str, list[str]] = {}
-        for problem in problems:
-            key = "rows" if problem.row is None else f"rows.{problem.row}.{problem.field}"
-            details.setdefault(key, []).append(translate(problem.message))
-        first = next(iter(details.values()))[0]
-        error = InvalidInput("rows", first)
-        error.details = details
-        raise error
-
-
-def _grid(enterprise, rows: list[rules.GradeRow], actor, **values) -> WageGrid:
-    _check_grid(rows, enterprise.region.minimum_wage_fen)
-    grid = WageGrid(
-        enterprise_id=enterprise.id, created_by_id=actor.id if actor else None, **values
-    )
-    grid.rows = [
-        WageGridRow(
-            position=i,
-            grade=r.grade.strip(),
-            base_fen=r.base_fen,
-            allowance_fen=r.allowance_fen,
-            headcount=r.headcount,
-        )
-        for i, r in enumerate(rows, start=1)
-    ]
-    db.session.add(grid)
-    db.session.flush()
-    return grid
-
-
-def set_current_grid(
-    enterprise, actor: User | None, rows: list[rules.GradeRow], note: str = ""
-) -> WageGrid:
-    """Record the grid in force, with today's headcount per grade (the costing baseline)."""
-    require_grid_keeper(actor, enterprise)
-    grid = _grid(enterprise, rows, actor, note=note)
-    record(enterprise, "current_grid_set", actor, data={"grid_id": grid.id})
-    return grid
+# --- wage-grid proposals (能级工资表) ---------------------------------------------------------
 
 
 def submit_proposal(
@@ -596,7 +499,7 @@ def submit_proposal(
         raise Conflict(_("Round %(n)d is over; propose in the latest round.", n=round_.number))
     try:
         with db.session.begin_nested():
-            grid = _grid(
+            grid = add_grid(
                 negotiation.enterprise,
                 rows,
                 actor,
@@ -620,71 +523,6 @@ def submit_proposal(
     return grid
 
 
-@dataclass(frozen=True)
-class Column:
-    """One grid in the comparison: which it is, its rows, and its costing."""
-
-    label: str
-    grid: WageGrid
-    costing: rules.Costing
-    changed: frozenset  # (position, field) pairs that differ from the current grid
-
-
-def _band(negotiation: Negotiation) -> rules.GuidelineBand | None:
-    year = (negotiation.requested_on or clock.today()).year
-    guideline = negotiation.enterprise.region.guideline_for(year)
-    if guideline is None:
-        return None
-    return rules.GuidelineBand(guideline.lower_bp, guideline.base_bp, guideline.upper_bp)
-
-
-def costing(negotiation: Negotiation, grid: WageGrid) -> rules.Costing:
-    current = current_grid(negotiation.enterprise)
-    return rules.cost_grid(
-        grid.grade_rows, current.grade_rows if current else None, _band(negotiation)
-    )
-
-
-def comparison(negotiation: Negotiation) -> list[Column]:
-    """The current grid and every proposal of every round, side by side, changes marked."""
-    current = current_grid(negotiation.enterprise)
-    band = _band(negotiation)
-    base = current.grade_rows if current else None
-    columns = []
-    if current is not None:
-        # No band: the grid in force is the baseline, not a proposal to weigh (试行办法 Art 8).
-        columns.append(
-            Column(str(_l("Current grid")), current, rules.cost_grid(base, base), frozenset())
-        )
-    for round_ in negotiation.rounds:
-        for grid in sorted(round_.proposals, key=lambda g: g.side != rules.UNION):
-            label = _(
-                "Round %(n)d · %(side)s", n=round_.number, side=_(rules.SIDE_LABELS[grid.side])
-            )
-            columns.append(
-                Column(
-                    label,
-                    grid,
-                    rules.cost_grid(grid.grade_rows, base, band),
-                    _changes(grid, current),
-                )
-            )
-    return columns
-
-
-def _changes(grid: WageGrid, current: WageGrid | None) -> frozenset:
-    if current is None:
-        return frozenset()
-    before = {r.grade: r for r in current.rows}
-    changed = set()
-    for row in grid.rows:
-        old = before.get(row.grade)
-        for field in ("base_fen", "allowance_fen", "headcount"):
-            if old is None or getattr(old, field) != getattr(row, field):
-                changed.add((row.position, field))
-    return frozenset(changed)
-
-
 # --- clauses, acceptance and agreement --------------------------------------------------------
 
 
@@ -703,8 +541,8 @@ def update_clauses(
 ) -> None:
     lock(negotiation)
     require(negotiation, actor, "edit_clauses")
-    if term_years not in (1, 2, 3):
-        raise InvalidInput("term_years", _("The term is 1, 2 or 3 years (集体合同规定 Art 38)."))
+    if problem := rules.term_problem(term_years):
+        raise InvalidInput("term_years", translate(problem))
     if pay_day is not None and not 1 <= pay_day <= 31:
         raise InvalidInput("pay_day", _("The pay day is a day of the month, 1 to 31."))
     _touch_clauses(negotiation)
@@ -822,47 +660,6 @@ def reopen(negotiation: Negotiation, actor: User) -> None:
     db.session.flush()
 
 
-@dataclass(frozen=True)
-class Item:
-    """A numbered item of the draft, as the congress will vote on it."""
-
-    number: int
-    title: str
-    text: str
-    failed: bool
-
-
-def draft_items(negotiation: Negotiation) -> list[Item]:
-    """The draft's numbered items: the grid, the term, the adjustment rule, the pay day, then
-    the other clauses."""
-    grid = negotiation.agreed_grid
-    fixed = [
-        (
-            str(_l("Wage standards (skill-grade wage grid)")),
-            _("The skill-grade wage grid agreed in round %(n)d.", n=grid.round.number)
-            if grid is not None
-            else _("The wage grid both sides accept."),
-        ),
-        (
-            str(_l("Term")),
-            ngettext(
-                "%(num)d year from the day the contract takes effect.",
-                "%(num)d years from the day the contract takes effect.",
-                negotiation.term_years,
-            ),
-        ),
-        (str(_l("Annual wage adjustment")), negotiation.adjustment_rule or "—"),
-        (
-            str(_l("Pay day")),
-            _("Wages are paid on day %(d)s of each month.", d=negotiation.pay_day or "—"),
-        ),
-    ]
-    items = [(title, body) for title, body in fixed]
-    items += [(i.title, i.text) for i in negotiation.items]
-    failed = set(negotiation.failed_items or [])
-    return [Item(n, title, body, n in failed) for n, (title, body) in enumerate(items, start=1)]
-
-
 # --- suspension and dispute -------------------------------------------------------------------
 
 
@@ -951,91 +748,7 @@ def abandon(negotiation: Negotiation, actor: User, reason: str = "") -> None:
     _transition(negotiation, "abandon", actor, data={"reason": reason.strip()})
 
 
-# --- deadlines --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Deadline:
-    label: str
-    due: date
-    days_left: int
-    article: str
-    provisional: bool = False  # counted on a year whose official holiday schedule is not known
-
-    @property
-    def overdue(self) -> bool:
-        return self.days_left < 0
-
-
-def deadlines(negotiation: Negotiation, today: date | None = None) -> list[Deadline]:
-    """The deadlines running now, with the days left (negative when overdue)."""
-    today = today or clock.today()
-    running: list[tuple[str, date, str, bool]] = []
-    if response_running(negotiation):
-        running.append(
-            (
-                _("Written response due"),
-                negotiation.response_due,
-                "集体合同规定 Art 32",
-                negotiation.response_due_provisional,
-            )
-        )
-    for rep in negotiation.representatives:
-        if refill_running(rep):
-            running.append(
-                (
-                    _("Refill the seat of %(name)s", name=rep.name),
-                    rep.refill_due,
-                    "集体合同规定 Art 31",
-                    rep.refill_due_provisional,
-                )
-            )
-    if dispute_running(negotiation):
-        running.append(
-            (
-                _("Dispute coordination ends"),
-                negotiation.dispute_due,
-                "集体合同规定 Art 52",
-                negotiation.dispute_due_provisional,
-            )
-        )
-    if negotiation.state == State.SUSPENDED and negotiation.resume_on:
-        running.append((_("Talks resume"), negotiation.resume_on, "集体合同规定 Art 35", False))
-    return [
-        Deadline(label, due, days_left(today, due), article, provisional)
-        for label, due, article, provisional in running
-        if due is not None
-    ]
-
-
-def response_running(negotiation: Negotiation) -> bool:
-    return negotiation.state == State.REQUESTED and negotiation.responded_on is None
-
-
-def refill_running(rep: Representative) -> bool:
-    return (
-        rep.vacated_on is not None and rep.refilled_by_id is None and rep.negotiation.state in OPEN
-    )
-
-
-def dispute_running(negotiation: Negotiation) -> bool:
-    return negotiation.state == State.IN_DISPUTE and negotiation.dispute_due is not None
-
-
 # --- deadlines that pass without action (`flask accord tick`) ---------------------------------
-
-
-def flag_overdue(today: date | None = None) -> dict[str, int]:
-    """Flag each deadline that passed without action, once: the written response (Art 32), the
-    refill of a vacant seat (Art 31) and the dispute coordination (Art 52). Each flag writes one
-    audit event and tells the people concerned; nothing changes state — the sides decide what
-    follows. Returns how many of each were flagged today."""
-    today = today or clock.today()
-    return {
-        "responses": _flag_overdue_responses(today),
-        "refills": _flag_overdue_refills(today),
-        "disputes": _flag_overdue_disputes(today),
-    }
 
 
 def _both_sides_and_coordinators(negotiation: Negotiation) -> list[User]:
@@ -1047,119 +760,139 @@ def _both_sides_and_coordinators(negotiation: Negotiation) -> list[User]:
     return list(dict.fromkeys(people))  # once each, in a stable order
 
 
-def _flag_overdue_responses(today: date) -> int:
+@dataclass(frozen=True)
+class Overdue:
+    """A deadline of the talks that can pass without action: the date column it is kept in, the
+    column that records it was flagged, whom its passing concerns. `app.deadlines` counts it
+    again when it was provisional; `flag_overdue` flags it once when it has passed."""
+
+    model: type  # Negotiation, or Representative for a vacant seat
+    deadline: str  # the date column, also the audit event's field for it
+    flag: str
+    kind: str  # of the audit event and of the notification
+    label: str  # a msgid (N_), for the notice that a recount moved it
+    running: Callable[[Any], bool]  # its stage has not passed
+    past_due: Callable[[date], Select]  # the running ones whose day is before `today`, in SQL
+    negotiation: Callable[[Any], Negotiation]
+    people: Callable[[Any], list[User]]
+    audit_data: Callable[[Any], dict] = lambda subject: {}  # besides the date
+    notice_params: Callable[[Any], dict] = lambda subject: {}  # besides the date
+
+
+def _itself(negotiation: Negotiation) -> Negotiation:
+    return negotiation
+
+
+OVERDUE = {
     # 集体合同规定 Art 32: no written response within the period; the requesting side may now ask
     # for coordination (escalate).
-    candidates = db.session.scalars(
-        select(Negotiation)
-        .where(Negotiation.response_overdue(today), Negotiation.overdue_flagged_at.is_(None))
-        .order_by(Negotiation.id)
-    ).all()
-    flagged = 0
-    for negotiation in candidates:
-        lock(negotiation)
-        if negotiation.overdue_flagged_at is not None or not is_response_overdue(
-            negotiation, today
-        ):
-            continue  # answered or flagged by someone else since the query
-        negotiation.overdue_flagged_at = clock.now()
-        db.session.flush()
-        due = negotiation.response_due.isoformat()
-        record(negotiation, "response_overdue", None, data={"response_due": due})
-        _notify(
-            _both_sides_and_coordinators(negotiation),
-            "response_overdue",
-            negotiation,
-            **due_params(negotiation, "response_due"),
-        )
-        flagged += 1
-    return flagged
-
-
-def _flag_overdue_refills(today: date) -> int:
+    "responses": Overdue(
+        Negotiation,
+        "response_due",
+        flag="overdue_flagged_at",
+        kind="response_overdue",
+        label=N_("Written response due"),
+        running=response_running,
+        past_due=lambda today: select(Negotiation).where(Negotiation.response_overdue(today)),
+        negotiation=_itself,
+        people=_both_sides_and_coordinators,
+    ),
     # 集体合同规定 Art 31: a vacant seat is refilled within 15 days; the side that owes it is told.
-    candidates = db.session.scalars(
-        select(Representative)
-        .join(Negotiation)
-        .where(
-            Negotiation.state.in_(OPEN),
-            Representative.vacated_on.is_not(None),
-            Representative.refilled_by_id.is_(None),
-            Representative.refill_due < today,
-            Representative.refill_overdue_flagged_at.is_(None),
-        )
-        .order_by(Representative.id)
-    ).all()
-    flagged = 0
-    for rep in candidates:
-        negotiation = lock(rep.negotiation)
-        db.session.refresh(rep)  # read after the lock: a refill may have just been committed
-        if (
-            rep.refilled_by_id is not None
-            or rep.refill_overdue_flagged_at is not None
-            or negotiation.state not in OPEN
-        ):
-            continue
-        rep.refill_overdue_flagged_at = clock.now()
-        db.session.flush()
-        due = rep.refill_due.isoformat()
-        record(
-            negotiation,
-            "refill_overdue",
-            None,
-            data={
-                "representative_id": rep.id,
-                "side": rep.side,
-                "name": rep.name,
-                "refill_due": due,
-            },
-        )
-        _notify(
-            _side_people(negotiation, rep.side),
-            "refill_overdue",
-            negotiation,
-            name=rep.name,
-            **due_params(rep, "refill_due"),
-        )
-        flagged += 1
-    return flagged
-
-
-def _flag_overdue_disputes(today: date) -> int:
+    "refills": Overdue(
+        Representative,
+        "refill_due",
+        flag="refill_overdue_flagged_at",
+        kind="refill_overdue",
+        label=N_("Refill a vacant seat"),
+        running=refill_running,
+        past_due=lambda today: (
+            select(Representative)
+            .join(Negotiation)
+            .where(
+                Negotiation.state.in_(OPEN),
+                Representative.vacated_on.is_not(None),
+                Representative.refilled_by_id.is_(None),
+                Representative.refill_due < today,
+            )
+        ),
+        negotiation=lambda rep: rep.negotiation,
+        people=lambda rep: _side_people(rep.negotiation, rep.side),
+        audit_data=lambda rep: {"representative_id": rep.id, "side": rep.side, "name": rep.name},
+        notice_params=lambda rep: {"name": rep.name},
+    ),
     # 集体合同规定 Art 52: the coordination period (with its one extension) has run out.
+    "disputes": Overdue(
+        Negotiation,
+        "dispute_due",
+        flag="dispute_overdue_flagged_at",
+        kind="dispute_overdue",
+        label=N_("Dispute coordination ends"),
+        running=dispute_running,
+        past_due=lambda today: select(Negotiation).where(
+            Negotiation.state == State.IN_DISPUTE, Negotiation.dispute_due < today
+        ),
+        negotiation=_itself,
+        people=_both_sides_and_coordinators,
+    ),
+}
+
+# Counted again when a provisional year's schedule arrives (app.deadlines).
+for _overdue in OVERDUE.values():
+    declare(
+        _overdue.model,
+        _overdue.deadline,
+        label=_overdue.label,
+        running=_overdue.running,
+        subject=_overdue.negotiation,
+        people=_overdue.people,
+        notify=_notify,
+        flag=_overdue.flag,
+    )
+
+
+def flag_overdue(today: date | None = None) -> dict[str, int]:
+    """Flag each deadline that passed without action, once: the written response (Art 32), the
+    refill of a vacant seat (Art 31) and the dispute coordination (Art 52). Each flag writes one
+    audit event and tells the people concerned; nothing changes state — the sides decide what
+    follows. Returns how many of each were flagged today."""
+    today = today or clock.today()
+    return {name: _flag_overdue(overdue, today) for name, overdue in OVERDUE.items()}
+
+
+def _flag_overdue(overdue: Overdue, today: date) -> int:
+    flag = getattr(overdue.model, overdue.flag)
     candidates = db.session.scalars(
-        select(Negotiation)
-        .where(
-            Negotiation.state == State.IN_DISPUTE,
-            Negotiation.dispute_due < today,
-            Negotiation.dispute_overdue_flagged_at.is_(None),
-        )
-        .order_by(Negotiation.id)
+        overdue.past_due(today).where(flag.is_(None)).order_by(overdue.model.id)
     ).all()
     flagged = 0
-    for negotiation in candidates:
-        lock(negotiation)
+    for subject in candidates:
+        negotiation = lock(overdue.negotiation(subject))
+        if subject is not negotiation:
+            db.session.refresh(subject)  # after the lock: a refill may just have been committed
+        due = getattr(subject, overdue.deadline)
         if (
-            negotiation.dispute_overdue_flagged_at is not None
-            or negotiation.state != State.IN_DISPUTE
-            or not negotiation.dispute_due < today
+            getattr(subject, overdue.flag) is not None
+            or not overdue.running(subject)
+            or due is None
+            or not due < today
         ):
-            continue
-        negotiation.dispute_overdue_flagged_at = clock.now()
+            continue  # acted on, moved or flagged by someone else since the query
+        setattr(subject, overdue.flag, clock.now())
         db.session.flush()
-        due = negotiation.dispute_due.isoformat()
-        record(negotiation, "dispute_overdue", None, data={"dispute_due": due})
+        data = {**overdue.audit_data(subject), overdue.deadline: due.isoformat()}
+        record(negotiation, overdue.kind, None, data=data)
         _notify(
-            _both_sides_and_coordinators(negotiation),
-            "dispute_overdue",
+            overdue.people(subject),
+            overdue.kind,
             negotiation,
-            **due_params(negotiation, "dispute_due"),
+            **overdue.notice_params(subject),
+            **due_params(subject, overdue.deadline),
         )
         flagged += 1
     return flagged
 
 
-# --- the workers' congress (issue 4) ----------------------------------------------------------
+# --- called by the workers' congress and the contracts (app.congress, app.contracts) ----------
 
 
 def submit_to_congress(negotiation: Negotiation, actor: User) -> None:
@@ -1197,37 +930,3 @@ def congress_result(negotiation: Negotiation, failed_items: list[int]) -> None:
     else:
         _transition(negotiation, "ratify", None, failed_items=[])
     db.session.flush()
-
-
-# --- deadlines counted again when a provisional year's schedule arrives (app.deadlines) -------
-
-declare(
-    Negotiation,
-    "response_due",
-    label=N_("Written response due"),
-    running=response_running,
-    subject=lambda n: n,
-    people=_both_sides_and_coordinators,
-    notify=_notify,
-    flag="overdue_flagged_at",
-)
-declare(
-    Negotiation,
-    "dispute_due",
-    label=N_("Dispute coordination ends"),
-    running=dispute_running,
-    subject=lambda n: n,
-    people=_both_sides_and_coordinators,
-    notify=_notify,
-    flag="dispute_overdue_flagged_at",
-)
-declare(
-    Representative,
-    "refill_due",
-    label=N_("Refill a vacant seat"),
-    running=refill_running,
-    subject=lambda rep: rep.negotiation,
-    people=lambda rep: _side_people(rep.negotiation, rep.side),
-    notify=_notify,
-    flag="refill_overdue_flagged_at",
-)

@@ -14,11 +14,14 @@ from marshmallow import validate
 
 from app.db import INTEGER_MAX
 from app.errors import translate
-from app.negotiations import operations as ops
+from app.negotiations import queries
 from app.negotiations.access import allowed_triggers
 from app.schemas import Text
 from workflows import rules
 from workflows.negotiation import ACTION_LABELS, STATE_LABELS, STATES
+
+# 集体合同规定 Art 38: a contract runs for 1 to 3 years.
+TERM = validate.OneOf(rules.TERM_YEARS, error="The term is 1, 2 or 3 years (集体合同规定 Art 38).")
 
 _SIDE = validate.OneOf(rules.SIDES)
 _SIDE_CHOICE = {"description": "The side you act for; needed only if you sit on both."}
@@ -59,7 +62,7 @@ class NegotiationCreateSchema(ma.Schema):
     term_years = ma.fields.Integer(
         required=True,
         strict=True,
-        validate=validate.Range(1, 3),
+        validate=TERM,
         metadata={"description": "集体合同规定 Art 38: 1 to 3 years."},
     )
     topics = Text(required=True, validate=validate.Length(min=1))
@@ -74,7 +77,7 @@ class NegotiationUpdateSchema(ma.Schema):
     """Changes to the request while it is a draft; fields left out stay as they are."""
 
     subject = Text(validate=validate.Length(min=1, max=200))
-    term_years = ma.fields.Integer(strict=True, validate=validate.Range(1, 3))
+    term_years = ma.fields.Integer(strict=True, validate=TERM)
     topics = Text(validate=validate.Length(min=1))
     proposed_at = AwareUTCDateTime(allow_none=True)
     proposed_place = Text(validate=validate.Length(max=200))
@@ -118,7 +121,7 @@ class DisputeExtensionSchema(ma.Schema):
 class ClausesSchema(ma.Schema):
     """The clauses besides the grid; a change raises the revision and voids both acceptances."""
 
-    term_years = ma.fields.Integer(required=True, strict=True, validate=validate.Range(1, 3))
+    term_years = ma.fields.Integer(required=True, strict=True, validate=TERM)
     adjustment_rule = Text(required=True)
     pay_day = ma.fields.Integer(
         required=True, strict=True, allow_none=True, validate=validate.Range(1, 31)
@@ -385,7 +388,7 @@ class NegotiationSummarySchema(ComputedSchema):
 
     computed = {
         "state_label": lambda n: _(STATE_LABELS[n.state]),
-        "response_overdue": ops.is_response_overdue,
+        "response_overdue": queries.is_response_overdue,
     }
 
 
@@ -456,7 +459,7 @@ class NegotiationSchema(NegotiationSummarySchema):
         **NegotiationSummarySchema.computed,
         "recorder": _recorder,
         "acceptances": _acceptances,
-        "deadlines": ops.deadlines,
+        "deadlines": queries.deadlines,
         "allowed_actions": lambda n: allowed_triggers(n, current_user),
-        "draft_items": ops.draft_items,
+        "draft_items": queries.draft_items,
     }

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 
 from app.extensions import db
 from app.negotiations import operations as ops
+from app.wage_grids.queries import current_grid
 from tests.conftest import counted_statements
 from tests.fixtures.api import error, ok
 from tests.fixtures.negotiations import grid_rows
@@ -464,7 +465,7 @@ def test_the_comparison_costs_every_proposal_against_the_current_grid(walk, worl
     n, round_, union, employer = walk.with_proposals()
     columns = ok(api(world.delegates[0]).get(f"/negotiations/{n.id}/comparison"))
     assert [(c["label"], c["grid_id"], c["side"], c["round"]) for c in columns] == [
-        ("Current grid", ops.current_grid(world.enterprise).id, None, None),
+        ("Current grid", current_grid(world.enterprise).id, None, None),
         ("Round 1 · union", union.id, "union", 1),
         ("Round 1 · employer", employer.id, "employer", 1),
     ]

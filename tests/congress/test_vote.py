@@ -163,7 +163,7 @@ def test_a_draft_with_a_failed_item_goes_back_to_the_talks_marked(make, walk):
     ops.close_voting(motion, sitting.secretary)
     assert negotiation.state == "negotiating"
     assert negotiation.failed_items == [2]
-    from app.negotiations.operations import draft_items
+    from app.negotiations.queries import draft_items
 
     assert [i.failed for i in draft_items(negotiation)] == [False, True, False, False]
 

@@ -235,7 +235,7 @@ def test_only_the_employer_side_files(deal):
 
 
 def test_the_officer_approves_and_the_grid_takes_effect_today(deal):
-    from app.negotiations.operations import current_grid
+    from app.wage_grids.queries import current_grid
 
     contract = in_effect(deal, date(2026, 7, 1))
     assert (contract.state, contract.decision) == ("effective", "approved")

@@ -10,6 +10,7 @@ from flask_babel import force_locale
 
 from app.deadlines import countdown, due_day
 from app.negotiations import operations as ops
+from app.negotiations import queries
 from tests.fixtures.negotiations import TODAY
 from workflows import rules
 
@@ -33,7 +34,7 @@ def from_the_rules(negotiation, today: date) -> list[tuple]:
 
 
 def from_the_page(negotiation, today: date) -> list[tuple]:
-    return [astuple(d) for d in ops.deadlines(negotiation, today)]
+    return [astuple(d) for d in queries.deadlines(negotiation, today)]
 
 
 def assert_same_lists(negotiation) -> None:

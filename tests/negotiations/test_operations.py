@@ -8,6 +8,7 @@ from flask_babel import force_locale
 from app.audit.operations import history
 from app.errors import Conflict, InvalidInput, NotPermitted
 from app.negotiations import operations as ops
+from app.negotiations import queries
 from app.notifications.models import Notification
 from tests.fixtures.negotiations import TODAY, grid_rows
 from workflows.errors import TransitionNotAllowed
@@ -79,14 +80,14 @@ def test_a_vacated_seat_gets_a_refill_deadline(walk, world):
     rep = n.active_representatives("union")[2]
     ops.vacate_representative(rep, world.union_chief, today=TODAY)
     assert rep.refill_due == date(2026, 6, 16)
-    assert [d.label for d in ops.deadlines(n, TODAY)] == [f"Refill the seat of {rep.name}"] or len(
-        ops.deadlines(n, TODAY)
-    ) == 1
+    assert [d.label for d in queries.deadlines(n, TODAY)] == [
+        f"Refill the seat of {rep.name}"
+    ] or len(queries.deadlines(n, TODAY)) == 1
     replacement = ops.appoint_representative(
         n, world.union_chief, side="union", user=world.delegates[1], today=TODAY
     )
     assert rep.refilled_by_id == replacement.id
-    assert ops.deadlines(n, TODAY) == []
+    assert queries.deadlines(n, TODAY) == []
 
 
 def test_rounds_alternate_the_chair_starting_with_the_requesting_side(walk, world):
@@ -136,7 +137,7 @@ def test_a_grid_below_the_minimum_wage_is_refused_naming_grade_and_figure(walk, 
 def test_both_sides_accepting_the_same_grid_and_clauses_agree_the_draft(walk, world):
     n = walk.agreed()
     assert n.state == "agreed"
-    items = ops.draft_items(n)
+    items = queries.draft_items(n)
     assert [i.number for i in items] == [1, 2, 3, 4]
     assert "每年7月" in items[2].text
 
@@ -149,7 +150,7 @@ def test_changing_a_clause_voids_both_acceptances(walk, world):
     assert n.state == "negotiating"  # the union accepted an older revision
     ops.accept_proposal(n, world.union_chief, union)
     assert n.state == "agreed"
-    assert [i.title for i in ops.draft_items(n)][-1] == "高温津贴"
+    assert [i.title for i in queries.draft_items(n)][-1] == "高温津贴"
 
 
 def test_suspension_needs_the_other_sides_confirmation(walk, world):
@@ -175,10 +176,10 @@ def test_dispute_extends_once_by_at_most_fifteen_days(walk, world):
 
 def test_costing_compares_with_the_current_grid(walk, world):
     n, _round, union, _employer = walk.with_proposals()
-    costing = ops.costing(n, union)
+    costing = queries.costing(n, union)
     # 310 workers, each 300 yuan more: 93,000 yuan a month more
     assert costing.change_monthly_fen == 310 * 300_00
-    columns = ops.comparison(n)
+    columns = queries.comparison(n)
     assert len(columns) == 3 and columns[1].changed
 
 

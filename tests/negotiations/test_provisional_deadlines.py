@@ -15,6 +15,7 @@ from app.audit.models import AuditEvent
 from app.contracts.models import Contract
 from app.extensions import db
 from app.negotiations import operations as ops
+from app.negotiations import queries
 from app.negotiations.models import Negotiation, Representative
 from app.notifications.models import Notification
 from app.notifications.operations import render
@@ -167,7 +168,7 @@ def test_a_flagged_deadline_that_moves_ahead_is_flagged_again_on_its_new_day(
     enter_2027(admin, holidays=NEW_YEAR_ONLY + "\n2027-01-11\n2027-01-12")
     db.session.expire_all()
     assert sent.response_due == date(2027, 1, 13) and sent.overdue_flagged_at is None
-    assert not ops.is_response_overdue(sent, date(2027, 1, 12))
+    assert not queries.is_response_overdue(sent, date(2027, 1, 12))
     assert ops.flag_overdue(date(2027, 1, 14))["responses"] == 1
 
 

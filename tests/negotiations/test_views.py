@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from app import clock
 from app.extensions import db
 from app.negotiations import operations as ops
-from app.negotiations.models import Negotiation, WageGrid
+from app.negotiations.models import Negotiation
+from app.wage_grids.models import WageGrid
 from tests.conftest import counted_statements
 from tests.fixtures.negotiations import TODAY, grid_rows
 from tests.fixtures.pages import text
