@@ -40,7 +40,7 @@ from app.errors import AccordError, Conflict, InvalidInput, NotPermitted, transl
 from app.extensions import db
 from app.negotiations import operations as negotiation_operations
 from app.negotiations.queries import draft_items
-from app.rulebook import check, transition
+from app.rulebook import check, lock, transition
 from workflows import congress as workflow
 from workflows import rules
 from workflows.congress import MotionState
@@ -498,15 +498,6 @@ def attendance_of(session: CongressSession) -> tuple[int, int, int]:
 # --- motions (议案) -----------------------------------------------------------------------------
 
 
-def _lock_motion(motion: Motion, *, share: bool) -> Motion:
-    return db.session.scalars(
-        select(Motion)
-        .where(Motion.id == motion.id)
-        .with_for_update(read=share)
-        .execution_options(populate_existing=True)
-    ).one()
-
-
 def create_motion(
     session: CongressSession,
     actor: User | None,
@@ -587,7 +578,7 @@ def cancel_motion(motion: Motion, actor: User) -> None:
 
     A contract draft's motion hands the draft back: its negotiation returns to `agreed`, to be
     submitted to another sitting (集体合同规定 Art 36)."""
-    motion = _lock_motion(motion, share=False)
+    motion = lock(motion)
     _transition(motion, "cancel_motion", actor, motion.session.congress.enterprise_id)
     motion.closed_at = clock.now()
     db.session.flush()
@@ -600,7 +591,7 @@ def cancel_motion(motion: Motion, actor: User) -> None:
 
 def open_voting(motion: Motion, actor: User, now: datetime | None = None) -> None:
     """Open the vote, with quorum; snapshot who may vote and who is present (Art 36)."""
-    motion = _lock_motion(motion, share=False)
+    motion = lock(motion)
     session = motion.session
     congress = session.congress
     delegates = congress.active_delegates
@@ -781,7 +772,7 @@ def participation_count(motion: Motion) -> int:
 def close_voting(motion: Motion, actor: User | None, now: datetime | None = None):
     """Close the vote, count it, seal the ballots, and send a draft's result to its
     negotiation: every item passed → ratified, otherwise back to the talks."""
-    motion = _lock_motion(motion, share=False)
+    motion = lock(motion)
     congress = motion.session.congress
     _transition(motion, "close_voting", actor, congress.enterprise_id)
     motion.closed_at = now or clock.now()

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from app import clock
 from app.auth import operations as auth_operations
-from app.auth.models import Membership, Role, User
+from app.auth.models import Role, User
+from app.auth.queries import members
 from app.contracts import verification
 from app.contracts.access import reviewer_scope
 from app.contracts.models import Contract, ContractRevision
@@ -36,18 +37,7 @@ def verification_url(code: str) -> str:
 
 def people(contract: Contract, *roles: Role) -> list[User]:
     """The active members of the contract's enterprise with any of `roles`."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(Membership)
-            .where(
-                Membership.enterprise_id == contract.enterprise_id,
-                Membership.role.in_([r.value for r in roles]),
-                User.active.is_(True),
-            )
-            .distinct()
-        )
-    )
+    return members(contract.enterprise_id, *roles)
 
 
 def parties(contract: Contract) -> list[User]:

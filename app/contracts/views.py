@@ -36,9 +36,10 @@ from app.contracts.forms import ObjectionForm, PublicationForm, SignForm, Verify
 from app.contracts.models import Contract, ContractRevision
 from app.contracts.verification import NotAPdf, PdfRefused, VerificationBusy
 from app.deadlines import Countdown, countdown, due_day, due_text
-from app.errors import Conflict, InvalidInput, NotPermitted, translate
+from app.errors import Conflict, InvalidInput, NotPermitted
 from app.extensions import limiter
 from app.forms import show_errors
+from app.pages import renderer
 from app.stepper import stepper
 from workflows import contract as workflow
 from workflows import rules
@@ -67,17 +68,11 @@ def contract_state_filter(state: str) -> str:
     return _(workflow.STATE_LABELS[state])
 
 
-def _render(template: str, status: int = 200, **context):
-    """Render with the workflow's labels at hand."""
-    return render_template(
-        template,
-        translate=translate,
-        STATE_LABELS=workflow.STATE_LABELS,
-        ACTION_LABELS=workflow.ACTION_LABELS,
-        SIDE_LABELS=rules.SIDE_LABELS,
-        DECISION_LABELS=DECISION_LABELS,
-        **context,
-    ), status
+_render = renderer(
+    STATE_LABELS=workflow.STATE_LABELS,
+    ACTION_LABELS=workflow.ACTION_LABELS,
+    DECISION_LABELS=DECISION_LABELS,
+)
 
 
 # --- the contract page ---------------------------------------------------------------------------

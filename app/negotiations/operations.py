@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app import clock
 from app.audit.operations import record
-from app.auth.models import Membership, Role, User
+from app.auth.models import Role, User
+from app.auth.queries import members
 from app.deadlines import declare, due_params, set_deadline
 from app.errors import Conflict, InvalidInput, NotPermitted, translate
 from app.extensions import db
@@ -62,23 +63,8 @@ def _transition(
     transition(negotiation, WORKFLOW, trigger, actor, roles, data=data, **guard_kwargs)
 
 
-def _people(negotiation: Negotiation, *roles: Role) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(Membership)
-            .where(
-                Membership.enterprise_id == negotiation.enterprise_id,
-                Membership.role.in_([r.value for r in roles]),
-                User.active.is_(True),
-            )
-            .distinct()
-        )
-    )
-
-
 def _side_people(negotiation: Negotiation, side: str) -> list[User]:
-    return _people(negotiation, SIDE_ROLE[side])
+    return members(negotiation.enterprise_id, SIDE_ROLE[side])
 
 
 def _notify(users, kind: str, negotiation: Negotiation, **params) -> None:
@@ -412,7 +398,11 @@ def start_talks(negotiation: Negotiation, actor: User) -> None:
         representative_problems=representative_problems(negotiation),
         has_recorder=negotiation.recorder_user_id is not None,
     )
-    _notify(_people(negotiation, Role.UNION_REP, Role.EMPLOYER_REP), "talks_started", negotiation)
+    _notify(
+        members(negotiation.enterprise_id, Role.UNION_REP, Role.EMPLOYER_REP),
+        "talks_started",
+        negotiation,
+    )
 
 
 # --- rounds (协商会议) --------------------------------------------------------------------------
@@ -645,7 +635,12 @@ def accept_proposal(
         negotiation.failed_items = []
         db.session.flush()
         _notify(
-            _people(negotiation, Role.UNION_REP, Role.EMPLOYER_REP, Role.CONGRESS_SECRETARY),
+            members(
+                negotiation.enterprise_id,
+                Role.UNION_REP,
+                Role.EMPLOYER_REP,
+                Role.CONGRESS_SECRETARY,
+            ),
             "draft_agreed",
             negotiation,
         )
@@ -740,7 +735,9 @@ def extend_dispute(negotiation: Negotiation, actor: User, days: int) -> None:
 def resolve_dispute(negotiation: Negotiation, actor: User) -> None:
     _transition(negotiation, "resolve_dispute", actor)
     _notify(
-        _people(negotiation, Role.UNION_REP, Role.EMPLOYER_REP), "dispute_resolved", negotiation
+        members(negotiation.enterprise_id, Role.UNION_REP, Role.EMPLOYER_REP),
+        "dispute_resolved",
+        negotiation,
     )
 
 

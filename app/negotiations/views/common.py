@@ -3,12 +3,12 @@ what the user may do now, and the redirect after an action."""
 
 from dataclasses import dataclass
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, url_for
 from flask_login import current_user
 
-from app.errors import translate
 from app.negotiations.access import roles_of
 from app.negotiations.models import Negotiation
+from app.pages import renderer
 from workflows import negotiation as workflow
 from workflows import rules
 from workflows.negotiation import WORKFLOW
@@ -21,16 +21,7 @@ def format_yuan_filter(fen) -> str:
     return rules.format_yuan(int(fen))
 
 
-def _render(template: str, status: int = 200, **context):
-    """Render with the workflow's labels at hand."""
-    return render_template(
-        template,
-        translate=translate,
-        STATE_LABELS=workflow.STATE_LABELS,
-        ACTION_LABELS=workflow.ACTION_LABELS,
-        SIDE_LABELS=rules.SIDE_LABELS,
-        **context,
-    ), status
+_render = renderer(STATE_LABELS=workflow.STATE_LABELS, ACTION_LABELS=workflow.ACTION_LABELS)
 
 
 def _may(negotiation: Negotiation) -> dict[str, bool]:
