@@ -547,6 +547,7 @@ def test_a_labour_officer_sees_what_review_and_coordination_need(
     for name in ("union1", "employer0", "vote-secretary"):  # the people are not listed
         assert db.session.scalar(select(User.full_name).where(User.username == name)) not in page
     assert f"/enterprises/{world['enterprise_id']}/congress" not in page
+    assert "本企业尚无提请您协调处理的集体协商" in page  # not "no negotiation yet": there is one
 
     # Filed with them: the contract and the vote that made it.
     contract = db.session.get(Contract, world["contract_id"])
