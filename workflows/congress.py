@@ -205,6 +205,8 @@ MOTION_TRANSITIONS = [
 
 
 DELEGATE = frozenset({"delegate"})
+# The congress's working body (职代会工作机构: secretary and union) runs the sittings.
+ORGANISERS_ONLY = N_("Only the congress secretary or the union runs the congress.")
 
 SESSION_WORKFLOW = Workflow(
     "session",
@@ -224,7 +226,7 @@ SESSION_WORKFLOW = Workflow(
             CHECK_IN_STATES,
             SECRETARY_OR_SYSTEM,
             N_("put a motion on the agenda"),
-            refusal=N_("Only the congress secretary or the union runs the congress."),
+            refusal=ORGANISERS_ONLY,
             not_now=N_("The session is over."),
         ),
         Activity(
@@ -232,14 +234,12 @@ SESSION_WORKFLOW = Workflow(
             CHECK_IN_STATES,
             SECRETARY,
             N_("record the attendance"),
-            refusal=N_("Only the congress secretary or the union runs the congress."),
+            refusal=ORGANISERS_ONLY,
         ),
     ],
     not_now=N_("cannot %(action)s while the session is %(state)s"),
     state_labels=STATE_LABELS,
     action_labels=ACTION_LABELS,
-    steps=SESSION_STEPS,
-    terminal=SESSION_TERMINAL,
 )
 MOTION_WORKFLOW = Workflow(
     "motion",
@@ -258,8 +258,6 @@ MOTION_WORKFLOW = Workflow(
     not_now=N_("cannot %(action)s while the motion is %(state)s"),
     state_labels=STATE_LABELS,
     action_labels=ACTION_LABELS,
-    steps=MOTION_STEPS,
-    terminal=MOTION_TERMINAL,
 )
 # The names the diagram command looks up.
 SESSION_MACHINE = SESSION_WORKFLOW.machine

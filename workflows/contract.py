@@ -247,8 +247,6 @@ WORKFLOW = Workflow(
     not_now=N_("cannot %(action)s while the contract is %(state)s"),
     state_labels=STATE_LABELS,
     action_labels=ACTION_LABELS,
-    steps=STEPS,
-    terminal=TERMINAL,
 )
 machine = WORKFLOW.machine  # the name the diagram command looks up
 fire = WORKFLOW.fire

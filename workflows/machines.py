@@ -66,12 +66,9 @@ class Workflow:
         action_labels: Mapping[str, str],
         activities: Iterable[Activity] = (),
         initial: str | None = None,
-        steps: Iterable[str] = (),
-        terminal: Iterable[str] = (),
     ):
         self.noun = noun
         self.not_now = not_now
-        self.states = states
         self.transitions = list(transitions)
         self.state_labels = dict(state_labels)
         self.activities = {a.name: a for a in activities}
@@ -79,8 +76,6 @@ class Workflow:
             **action_labels,
             **{a.name: a.label for a in self.activities.values()},
         }
-        self.steps = [states(s) for s in steps]
-        self.terminal = frozenset(states(s) for s in terminal)
         self.machine = Machine(
             model=None,
             states=[s.value for s in states],

@@ -18,6 +18,7 @@ from app.congress.access import (
     get_delegate_or_404,
     get_motion_or_404,
     get_session_or_404,
+    not_a_delegate,
     require_organiser,
 )
 from app.congress.models import CongressSession, Motion
@@ -41,7 +42,7 @@ from app.congress.schemas import (
     SessionSchema,
     SubmitToCongressSchema,
 )
-from app.errors import Conflict, InvalidInput, NotPermitted
+from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.negotiations.access import get_negotiation_or_404, require_role
 from app.orgs.access import get_enterprise_work_or_404
@@ -213,7 +214,7 @@ def cancel_session(session):
 
 def delegate(congress) -> None:
     if ops.delegate_of(current_user, congress) is None:
-        raise NotPermitted(_("Only a delegate of this congress checks in."))
+        raise not_a_delegate("check_in")
 
 
 @blp.post("/sessions/<int:session_id>/check-in")
@@ -266,7 +267,7 @@ def voter(motion) -> None:
     if ops.voter_standing(motion, current_user).delegate_id is None:
         if not motion.can_view(current_user):
             abort(404)
-        raise NotPermitted(_("Only a delegate of this congress votes."))
+        raise not_a_delegate("vote")
 
 
 def may_submit_draft(negotiation) -> None:

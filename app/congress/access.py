@@ -13,6 +13,7 @@ from app.auth.models import Role, User
 from app.congress.models import Congress, CongressSession, Delegate, Motion
 from app.errors import NotPermitted
 from app.extensions import db, limiter
+from workflows import congress as workflow
 
 # The congress's working body (职代会工作机构): its secretary and the union run it.
 ORGANISERS = (Role.CONGRESS_SECRETARY, Role.UNION_REP)
@@ -30,7 +31,15 @@ def is_organiser(user: User, congress: Congress) -> bool:
 def require_organiser(user: User | None, enterprise_id: int) -> None:
     """403 for anyone but the working body and the federation; the system may act."""
     if user is not None and not runs_congress(user, enterprise_id):
-        raise NotPermitted(_("Only the congress secretary or the union runs the congress."))
+        raise NotPermitted(_(workflow.ORGANISERS_ONLY))
+
+
+def not_a_delegate(action: str) -> NotPermitted:
+    """The refusal of `action` ("check_in", "vote") to someone who is no delegate of the
+    congress, in the workflow's words."""
+    session, motion = workflow.SESSION_WORKFLOW, workflow.MOTION_WORKFLOW
+    activity = (session if action in session else motion).activities[action]
+    return NotPermitted(_(activity.refusal))
 
 
 def roles_of(user: User | None, enterprise_id: int) -> set[str]:

@@ -20,7 +20,7 @@ from app import clock
 from app.audit.operations import record
 from app.auth import operations as auth_operations
 from app.auth.models import Role, User
-from app.congress.access import require_organiser, roles_of
+from app.congress.access import not_a_delegate, require_organiser, roles_of
 from app.congress.models import (
     Attendance,
     Ballot,
@@ -461,7 +461,7 @@ def check_in(
     if delegate is None:
         delegate = delegate_of(actor, congress)
         if delegate is None:
-            raise NotPermitted(_("Only a delegate of this congress checks in."))
+            raise not_a_delegate("check_in")
         # Refused before the code is compared, so a code cannot be tried before the sitting.
         if session.state not in workflow.SELF_CHECK_IN_STATES:
             raise Conflict(_("Check-in with the code opens when the session opens."))
@@ -662,7 +662,7 @@ def vote_refusal(motion: Motion, standing: Standing) -> AccordError | None:
     """Why someone with this standing cannot vote on the motion now; None if they can. The vote
     refuses with it, and the voting page shows it before the ballot is filled in."""
     if standing.delegate_id is None:
-        return NotPermitted(_("Only a delegate of this congress votes."))
+        return not_a_delegate("vote")
     if standing.state == MotionState.DRAFT:
         return Conflict(_("Voting on this motion has not opened yet."))
     if standing.state != MotionState.OPEN:

@@ -26,6 +26,7 @@ from app.congress.access import (
     get_motion_or_404,
     get_session_or_404,
     is_organiser,
+    not_a_delegate,
     require_organiser,
     roles_of,
     runs_congress,
@@ -48,7 +49,7 @@ from app.congress.models import (
     Participation,
 )
 from app.congress.results import motion_results, resolution_pdf, results_workbook
-from app.errors import Conflict, InvalidInput, NotPermitted
+from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.forms import choices, show_errors
 from app.negotiations.access import get_negotiation_or_404, require_role
@@ -352,7 +353,7 @@ def check_in(session_id: int):
     session = get_session_or_404(session_id, current_user)
     delegate = ops.delegate_of(current_user, session.congress)
     if delegate is None:
-        raise NotPermitted(_("Only a delegate of this congress checks in."))
+        raise not_a_delegate("check_in")
     present = delegate.id in ops.present_delegate_ids(session)
     form = CheckInForm(code=request.args.get("code", ""))
     if not present and form.validate_on_submit():
@@ -593,7 +594,7 @@ def vote(motion_id: int):
     motion = get_motion_or_404(motion_id, current_user)
     delegate = ops.delegate_of(current_user, motion.session.congress)
     if delegate is None:
-        raise NotPermitted(_("Only a delegate of this congress votes."))
+        raise not_a_delegate("vote")
     if request.method == "GET" and _has_voted(motion, delegate.id):
         # Recorded — and nothing more: the choices are not shown again, to anyone.
         return _render("congress/vote_recorded.html", motion=motion)

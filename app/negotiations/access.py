@@ -13,7 +13,7 @@ from app.orgs.access import reviewed_by, work_visible
 from app.rulebook import check, check_role
 from app.wage_grids.models import WageGrid
 from workflows import rules
-from workflows.negotiation import WORKFLOW
+from workflows.negotiation import ONLY_A_SIDE, WORKFLOW
 
 
 def visible_negotiations_query(user) -> Select:
@@ -80,9 +80,7 @@ def acting_side(user: User, negotiation: Negotiation, side: str | None = None) -
             )
         return side
     if len(sides) != 1:
-        raise NotPermitted(
-            _("Only a union or employer representative of the enterprise may do this.")
-        )
+        raise NotPermitted(_(ONLY_A_SIDE))
     return next(iter(sides))
 
 

@@ -4,7 +4,7 @@ from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.errors import InvalidInput, NotPermitted
+from app.errors import InvalidInput
 from app.forms import show_errors
 from app.negotiations import operations as ops
 from app.negotiations import queries
@@ -76,8 +76,7 @@ def show_round(round_id: int):
 @login_required
 def write_minutes(round_id: int):
     round_ = get_round_or_404(round_id, current_user)
-    if current_user.id != round_.negotiation.recorder_user_id:
-        raise NotPermitted(_("Only the recorder writes the minutes (集体合同规定 Art 33)."))
+    require_role(round_.negotiation, current_user, "write_minutes")
     form = MinutesForm()
     if form.validate_on_submit():
         try:
